@@ -1,0 +1,103 @@
+# cloudnative-go-journey — `make help` lists the targets.
+#
+# Tool versions are pinned here and in each version's scripts/deploy.sh, so an
+# upgrade shows up in a diff.
+ACTIONLINT_VERSION := v1.7.12
+KUSTOMIZE_VERSION  := v5.8.2
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Every module in go.work: the versions and the tooling under scripts/.
+MODULES  := $(shell sed -n 's|^[[:space:]]*\./\([^[:space:]]*\).*|\1|p' go.work)
+VERSIONS := $(shell ls -d v[0-9]*.[0-9]* 2>/dev/null | sort -V)
+# `make run` runs the newest version marked done in ROADMAP.md, else the newest folder.
+RUN_VERSION ?= $(or $(shell sed -n 's/^| \(v[0-9.]*\) .*✅.*/\1/p' ROADMAP.md | sort -V | tail -n1),$(lastword $(VERSIONS)))
+RUN_PORT ?= 8080
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## run the newest finished version locally on embedded defaults (no Docker, no Redis)
+	@echo "==> building $(RUN_VERSION)/cmd/api"
+	@mkdir -p .bin && cd $(RUN_VERSION) && go build -o ../.bin/api-$(RUN_VERSION) ./cmd/api
+	@echo "==> $(RUN_VERSION) api on http://127.0.0.1:$(RUN_PORT)   (Ctrl-C stops it)"
+	@echo "    http://127.0.0.1:$(RUN_PORT)/api/v1/hello?name=Gopher"
+	@echo "    http://127.0.0.1:$(RUN_PORT)/api/v1/info    /health    /ready    /metrics"
+	@echo "    try: curl -s 'http://127.0.0.1:$(RUN_PORT)/api/v1/hello?name=Gopher'"
+	@# Locally nothing routes traffic by readiness, so skip the Kubernetes drain.
+	@JOURNEY_ENV=development JOURNEY_PORT=$(RUN_PORT) JOURNEY_SHUTDOWN_DRAIN=0s exec .bin/api-$(RUN_VERSION)
+
+.PHONY: test
+test: tools vet go-test check diff-test sandbox-test ## everything CI runs: vet, race tests (workspace and GOWORK=off), repository checks, sandbox deploys
+	@echo "==> make test: all passed"
+
+.PHONY: tools
+tools: ## check that the external tools the tests need are installed
+	@missing=0; for t in go shellcheck redis-server; do \
+	  command -v $$t >/dev/null || { echo "missing: $$t (bash .ci/run installs everything; or apt-get install $$t)"; missing=1; }; \
+	done; exit $$missing
+
+.PHONY: vet
+vet: ## go vet every module, in the workspace and with GOWORK=off
+	@for m in $(MODULES); do \
+	  echo "==> go vet $$m"; (cd $$m && go vet ./... && GOWORK=off go vet ./...); \
+	done
+
+.PHONY: go-test
+go-test: ## go test -race every module, in the workspace and with GOWORK=off
+	@for m in $(MODULES); do \
+	  echo "==> go test -race $$m (workspace)"; (cd $$m && go test -race -count=1 ./...); \
+	  echo "==> go test -race $$m (GOWORK=off)"; (cd $$m && GOWORK=off go test -race -count=1 ./...); \
+	done
+
+.PHONY: check
+check: ## repository checks: workspace, isolation, manifests, Dockerfiles, shellcheck/actionlint, posts, links
+	go run ./scripts/repocheck all
+
+.PHONY: diff-test
+diff-test: ## test scripts/diff-versions.sh on sample versions
+	bash scripts/diff-versions_test.sh
+
+.PHONY: sandbox-build
+sandbox-build: ## build the pinned Kubernetes control plane + kwok (cached under ~/.cache)
+	scripts/k8s-sandbox/sandbox.sh build
+
+.PHONY: sandbox-test
+sandbox-test: sandbox-build ## run every version's deploy script against the real API server with kwok nodes
+	cd scripts/k8s-sandbox && SANDBOX=1 go test -count=1 -timeout 30m ./...
+
+.PHONY: sandbox-up
+sandbox-up: sandbox-build ## start a sandbox control plane on 127.0.0.1 (prints the KUBECONFIG to use)
+	scripts/k8s-sandbox/sandbox.sh up
+
+.PHONY: sandbox-down
+sandbox-down: ## stop the sandbox and remove its state
+	scripts/k8s-sandbox/sandbox.sh down
+
+.PHONY: images
+images: ## build every version's images from their Dockerfiles and print their sizes
+	scripts/images.sh $(V)
+
+.PHONY: diff
+diff: ## what changed between two versions: make diff A=v0.1 B=v0.2
+	@scripts/diff-versions.sh $(or $(A),$(error set A, e.g. make diff A=v0.1 B=v0.2)) $(or $(B),$(error set B))
+
+.PHONY: bench
+bench: ## load-test benchmarks on 127.0.0.1; results go to docs/benchmarks.md
+	scripts/bench/hello.sh
+
+.PHONY: fuzz
+fuzz: ## fuzz the request parsers for a while (FUZZTIME=30s)
+	cd v0.1 && go test -run '^$$' -fuzz FuzzHelloName -fuzztime $(or $(FUZZTIME),30s) ./internal/server/
+
+.PHONY: includes
+includes: ## refresh code blocks in posts that include repository files
+	go run ./scripts/repocheck includes --fix
+
+.PHONY: clean
+clean: ## remove build outputs
+	rm -rf .bin

@@ -1,0 +1,166 @@
+// Package middleware holds the gin middleware every request passes through:
+// request ID, panic recovery, access log and Prometheus metrics.
+package middleware
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/metrics"
+)
+
+// RequestIDHeader carries the request ID in both directions.
+const RequestIDHeader = "X-Request-ID"
+
+const (
+	requestIDKey = "request_id"
+	// maxRequestIDLen bounds an ID taken from a client: it ends up in every
+	// log line of the request.
+	maxRequestIDLen = 128
+	// UnmatchedRoute labels requests that matched no route, so unknown URLs
+	// share one time series.
+	UnmatchedRoute = "unmatched"
+)
+
+// RequestID honours a well-formed incoming X-Request-ID (so one ID follows a
+// request across services) and otherwise generates one. The ID is returned in
+// the response header and stored in the context for logs and error bodies.
+func RequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(RequestIDHeader)
+		if !validRequestID(id) {
+			id = uuid.NewString()
+		}
+		c.Set(requestIDKey, id)
+		c.Header(RequestIDHeader, id)
+		c.Next()
+	}
+}
+
+// validRequestID accepts 1..128 visible ASCII characters, which keeps
+// header injection and log forging out.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// GetRequestID returns the request's ID, or "" before RequestID ran.
+func GetRequestID(c *gin.Context) string {
+	return c.GetString(requestIDKey)
+}
+
+// Recovery turns a panic in a handler into a 500 JSON response and an error
+// log with the stack, so one bad request never takes the process down.
+func Recovery(log *zap.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				// net/http's documented way to abort a response: let it do so.
+				panic(rec)
+			}
+			log.Error("panic recovered",
+				zap.Any("panic", rec),
+				zap.String("request_id", GetRequestID(c)),
+				zap.String("method", c.Request.Method),
+				zap.String("path", c.Request.URL.Path),
+				zap.Stack("stack"),
+			)
+			if c.Writer.Written() {
+				// Headers are gone already; the best we can do is stop.
+				c.Abort()
+				return
+			}
+			AbortWithError(c, http.StatusInternalServerError, "internal", "internal server error")
+		}()
+		c.Next()
+	}
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Code      string `json:"code"`
+	Error     string `json:"error"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// AbortWithError writes an ErrorBody with the given status and stops the chain.
+func AbortWithError(c *gin.Context, status int, code, msg string) {
+	c.AbortWithStatusJSON(status, ErrorBody{Code: code, Error: msg, RequestID: GetRequestID(c)})
+}
+
+// AccessLog writes one structured line per request after it completes.
+func AccessLog(log *zap.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		fields := []zap.Field{
+			zap.String("request_id", GetRequestID(c)),
+			zap.String("method", c.Request.Method),
+			zap.String("path", c.Request.URL.Path),
+			zap.String("route", routeLabel(c)),
+			zap.Int("status", status),
+			zap.Duration("latency", time.Since(start)),
+			zap.Int("bytes", c.Writer.Size()),
+			zap.String("client_ip", c.ClientIP()),
+		}
+		switch {
+		case status >= 500:
+			log.Error("request", fields...)
+		case status >= 400:
+			log.Warn("request", fields...)
+		default:
+			log.Info("request", fields...)
+		}
+	}
+}
+
+// ANCHOR: metrics
+// Metrics records request counts and latencies labelled by route template.
+func Metrics(m *metrics.Metrics) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := routeLabel(c)
+		method := methodLabel(c.Request.Method)
+		m.Requests.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
+		m.Duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+	}
+}
+
+// methodLabel folds methods outside the standard set into "other": the
+// method is client input too, and must not grow the label space.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+func routeLabel(c *gin.Context) string {
+	if route := c.FullPath(); route != "" {
+		return route
+	}
+	return UnmatchedRoute
+}
+
+// ANCHOR_END: metrics
