@@ -23,7 +23,9 @@ help: ## list the targets
 .PHONY: run
 run: ## run the newest finished version locally on embedded defaults (no Docker, no Redis)
 	@echo "==> building $(RUN_VERSION)/cmd/api"
-	@mkdir -p .bin && cd $(RUN_VERSION) && go build -o ../.bin/api-$(RUN_VERSION) ./cmd/api
+	@mkdir -p .bin && cd $(RUN_VERSION) && go build -o ../.bin/api-$(RUN_VERSION) \
+	  -ldflags "-X main.version=$(RUN_VERSION) -X main.commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) -X main.buildTime=$$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	  ./cmd/api
 	@echo "==> $(RUN_VERSION) api on http://127.0.0.1:$(RUN_PORT)   (Ctrl-C stops it)"
 	@echo "    http://127.0.0.1:$(RUN_PORT)/api/v1/hello?name=Gopher"
 	@echo "    http://127.0.0.1:$(RUN_PORT)/api/v1/info    /health    /ready    /metrics"
@@ -32,7 +34,10 @@ run: ## run the newest finished version locally on embedded defaults (no Docker,
 	@JOURNEY_ENV=development JOURNEY_PORT=$(RUN_PORT) JOURNEY_SHUTDOWN_DRAIN=0s exec .bin/api-$(RUN_VERSION)
 
 .PHONY: test
-test: tools vet go-test check diff-test sandbox-test ## everything CI runs: vet, race tests (workspace and GOWORK=off), repository checks, sandbox deploys
+# sandbox-build first: the go tests of scripts/k8s-sandbox deploy every version
+# against the control plane it builds (SANDBOX=1 makes them required).
+test: export SANDBOX := 1
+test: tools vet sandbox-build go-test check diff-test ## everything CI runs: vet, race tests (workspace and GOWORK=off) incl. sandbox deploys, repository checks
 	@echo "==> make test: all passed"
 
 .PHONY: tools
@@ -67,7 +72,7 @@ sandbox-build: ## build the pinned Kubernetes control plane + kwok (cached under
 	scripts/k8s-sandbox/sandbox.sh build
 
 .PHONY: sandbox-test
-sandbox-test: sandbox-build ## run every version's deploy script against the real API server with kwok nodes
+sandbox-test: sandbox-build ## only the sandbox tests: every version's deploy script against a real API server with kwok nodes
 	cd scripts/k8s-sandbox && SANDBOX=1 go test -count=1 -timeout 30m ./...
 
 .PHONY: sandbox-up

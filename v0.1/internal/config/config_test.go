@@ -149,3 +149,19 @@ func TestEnvName(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleFileMatchesDefaults keeps configs/api.yaml honest: it must load
+// and state exactly the built-in defaults it claims to.
+func TestExampleFileMatchesDefaults(t *testing.T) {
+	fromFile, err := Load(filepath.Join("..", "..", "configs", "api.yaml"), env(nil))
+	if err != nil {
+		t.Fatalf("Load(configs/api.yaml) error = %v", err)
+	}
+	defaults, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromFile != defaults {
+		t.Errorf("configs/api.yaml = %+v, want the defaults %+v", fromFile, defaults)
+	}
+}
