@@ -27,6 +27,7 @@ var (
 	buildTime = "unknown"
 )
 
+// ANCHOR: main
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -44,6 +45,7 @@ func main() {
 	}
 }
 
+// ANCHOR_END: main
 // ANCHOR: run
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	flags := pflag.NewFlagSet("api", pflag.ContinueOnError)
@@ -73,6 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Logger:   log,
 		Build:    metrics.BuildInfo{Version: version, Commit: commit, BuildTime: buildTime},
 		Hostname: hostname,
+		// ANCHOR: downward-api
 		// Injected by the Downward API in k8s/api/deployment.yaml.
 		Pod: server.PodInfo{
 			Name:      getenv("POD_NAME"),
@@ -80,6 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Node:      getenv("NODE_NAME"),
 			IP:        getenv("POD_IP"),
 		},
+		// ANCHOR_END: downward-api
 		Drain:           cfg.Shutdown.Drain,
 		ShutdownTimeout: cfg.Shutdown.Timeout,
 	})

@@ -106,7 +106,13 @@ func AbortWithError(c *gin.Context, status int, code, msg string) {
 }
 
 // AccessLog writes one structured line per request after it completes.
-func AccessLog(log *zap.Logger) gin.HandlerFunc {
+// Requests to quietRoutes (the probes) are logged at debug level whatever
+// their status: a 503 from /ready while draining is expected, not an error.
+func AccessLog(log *zap.Logger, quietRoutes ...string) gin.HandlerFunc {
+	quiet := make(map[string]bool, len(quietRoutes))
+	for _, r := range quietRoutes {
+		quiet[r] = true
+	}
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -122,6 +128,8 @@ func AccessLog(log *zap.Logger) gin.HandlerFunc {
 			zap.String("client_ip", c.ClientIP()),
 		}
 		switch {
+		case quiet[c.FullPath()]:
+			log.Debug("request", fields...)
 		case status >= 500:
 			log.Error("request", fields...)
 		case status >= 400:

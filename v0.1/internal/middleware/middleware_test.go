@@ -24,10 +24,11 @@ func newRouter(t *testing.T) (*gin.Engine, *metrics.Metrics, *observer.ObservedL
 	log := zap.New(core)
 	m := metrics.New(metrics.BuildInfo{Version: "test"})
 	r := gin.New()
-	r.Use(RequestID(), Metrics(m), AccessLog(log), Recovery(log))
+	r.Use(RequestID(), Metrics(m), AccessLog(log, "/probe"), Recovery(log))
 	r.GET("/items/:id", func(c *gin.Context) { c.String(http.StatusOK, c.Param("id")) })
 	r.GET("/panic", func(*gin.Context) { panic("boom") })
 	r.GET("/id", func(c *gin.Context) { c.String(http.StatusOK, GetRequestID(c)) })
+	r.GET("/probe", func(c *gin.Context) { c.Status(http.StatusServiceUnavailable) })
 	return r, m, logs
 }
 
@@ -170,5 +171,12 @@ func TestAccessLog(t *testing.T) {
 	}
 	if entries[1].Level != zap.WarnLevel {
 		t.Errorf("404 logged at %s, want warn", entries[1].Level)
+	}
+
+	// A probe answering 503 (readiness while draining) is expected: debug, not error.
+	do(r, http.MethodGet, "/probe", nil)
+	entries = logs.FilterMessage("request").All()
+	if got := entries[len(entries)-1]; got.Level != zap.DebugLevel || got.ContextMap()["route"] != "/probe" {
+		t.Errorf("probe logged at %s for route %v, want debug for /probe", got.Level, got.ContextMap()["route"])
 	}
 }

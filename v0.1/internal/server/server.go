@@ -93,7 +93,8 @@ func (s *Server) routes() http.Handler {
 	r.Use(
 		middleware.RequestID(),
 		middleware.Metrics(s.metrics),
-		middleware.AccessLog(s.log),
+		// Probes hit every pod every few seconds: log them at debug only.
+		middleware.AccessLog(s.log, "/health", "/ready"),
 		middleware.Recovery(s.log),
 	)
 	r.NoRoute(func(c *gin.Context) {
@@ -118,10 +119,12 @@ func (s *Server) routes() http.Handler {
 // ANCHOR: serve
 // Serve serves on ln until ctx is cancelled (SIGTERM in main), then shuts
 // down in the order Kubernetes needs:
-//  1. readiness fails at once, so the endpoints controller removes the pod
-//     from the Service;
-//  2. the server keeps serving for the drain period, because kube-proxy and
-//     load balancers still route to the pod until they see that change;
+//  1. readiness fails at once. The pod is already marked terminating in its
+//     EndpointSlices; failing readiness also tells health-checking load
+//     balancers and anything else that probes us;
+//  2. the server keeps serving for the drain period, because kube-proxy on
+//     every node and external load balancers keep routing to the pod until
+//     they have seen that change;
 //  3. http.Server.Shutdown closes idle connections and waits for in-flight
 //     requests, bounded by the shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
