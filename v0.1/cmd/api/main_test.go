@@ -29,7 +29,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "api")
-	build := exec.Command("go", "build", "-o", binary,
+	// Same tags as cmd/api/Dockerfile, so the tests exercise the shipped build.
+	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", binary,
 		"-ldflags", "-X main.version=v0.1-test -X main.commit=deadbee -X main.buildTime=2026-01-01T00:00:00Z", ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
