@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+const (
+	labelName   = "app.kubernetes.io/name"
+	labelPartOf = "app.kubernetes.io/part-of"
+	projectName = "cloudnative-go-journey"
+)
+
+// workloadPolicy applies the house rules (STYLE.md "Manifests") to objects
+// that carry a Pod template. Other objects pass.
+func workloadPolicy(obj runtime.Object) []string {
+	var (
+		meta  metav1.ObjectMeta
+		pod   corev1.PodSpec
+		isJob bool
+	)
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+	case *appsv1.StatefulSet:
+		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+	case *appsv1.DaemonSet:
+		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+	case *appsv1.ReplicaSet:
+		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+	case *corev1.ReplicationController:
+		if o.Spec.Template == nil {
+			return []string{"has no pod template"}
+		}
+		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+	case *batchv1.Job:
+		meta, pod, isJob = o.ObjectMeta, o.Spec.Template.Spec, true
+	case *batchv1.CronJob:
+		meta, pod, isJob = o.ObjectMeta, o.Spec.JobTemplate.Spec.Template.Spec, true
+	case *corev1.Pod:
+		meta, pod = o.ObjectMeta, o.Spec
+	default:
+		return nil
+	}
+	var msgs []string
+	if meta.Labels[labelName] == "" {
+		msgs = append(msgs, fmt.Sprintf("missing label %s", labelName))
+	}
+	if got := meta.Labels[labelPartOf]; got != projectName {
+		msgs = append(msgs, fmt.Sprintf("label %s is %q, want %q", labelPartOf, got, projectName))
+	}
+	if len(pod.Containers) == 0 {
+		msgs = append(msgs, "pod template has no containers")
+	}
+	for _, c := range pod.InitContainers {
+		// Kubernetes only allows probes on native sidecars (restartPolicy: Always).
+		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+		msgs = append(msgs, containerPolicy("init container "+c.Name, c, pod.SecurityContext, sidecar && !isJob)...)
+	}
+	for _, c := range pod.Containers {
+		msgs = append(msgs, containerPolicy("container "+c.Name, c, pod.SecurityContext, !isJob)...)
+	}
+	return msgs
+}
+
+func containerPolicy(who string, c corev1.Container, psc *corev1.PodSecurityContext, probes bool) []string {
+	var msgs []string
+	add := func(format string, args ...any) {
+		msgs = append(msgs, who+": "+fmt.Sprintf(format, args...))
+	}
+	if m := imageProblem(c.Image); m != "" {
+		add("%s", m)
+	}
+	for _, kind := range []struct {
+		name string
+		list corev1.ResourceList
+	}{{"requests", c.Resources.Requests}, {"limits", c.Resources.Limits}} {
+		var missing []string
+		for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if _, ok := kind.list[res]; !ok {
+				missing = append(missing, string(res))
+			}
+		}
+		if len(missing) > 0 {
+			add("missing resources.%s %s", kind.name, strings.Join(missing, " and "))
+		}
+	}
+	if probes {
+		if c.LivenessProbe == nil {
+			add("missing livenessProbe")
+		}
+		if c.ReadinessProbe == nil {
+			add("missing readinessProbe")
+		}
+	}
+	sc := c.SecurityContext
+	if sc == nil {
+		sc = &corev1.SecurityContext{}
+	}
+	nonRoot := sc.RunAsNonRoot
+	if nonRoot == nil && psc != nil {
+		nonRoot = psc.RunAsNonRoot
+	}
+	if nonRoot == nil || !*nonRoot {
+		add("securityContext.runAsNonRoot must be true (pod or container)")
+	}
+	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		add("securityContext.allowPrivilegeEscalation must be false")
+	}
+	if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		add("securityContext.readOnlyRootFilesystem must be true")
+	}
+	dropAll := false
+	if sc.Capabilities != nil {
+		for _, d := range sc.Capabilities.Drop {
+			if d == "ALL" {
+				dropAll = true
+			}
+		}
+	}
+	if !dropAll {
+		add("securityContext.capabilities.drop must contain ALL")
+	}
+	seccomp := sc.SeccompProfile
+	if seccomp == nil && psc != nil {
+		seccomp = psc.SeccompProfile
+	}
+	if seccomp == nil || seccomp.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		add("seccompProfile.type must be RuntimeDefault (pod or container)")
+	}
+	return msgs
+}
+
+// imageProblem rejects images that float: untagged or :latest (a digest pins).
+func imageProblem(img string) string {
+	if img == "" {
+		return "no image"
+	}
+	if strings.Contains(img, "@") {
+		return ""
+	}
+	last := img[strings.LastIndex(img, "/")+1:]
+	i := strings.LastIndex(last, ":")
+	switch {
+	case i < 0:
+		return fmt.Sprintf("image %s has no tag (pin a version)", img)
+	case last[i+1:] == "latest":
+		return fmt.Sprintf("image %s uses :latest (pin a version)", img)
+	}
+	return ""
+}
