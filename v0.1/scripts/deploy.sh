@@ -4,18 +4,20 @@
 #   ./scripts/deploy.sh                 # all: up build load apply wait smoke
 #   ./scripts/deploy.sh build load apply wait   # any steps, in the order given
 #   ./scripts/deploy.sh down            # delete the kind cluster
-#   ./scripts/deploy.sh --no-kind apply wait smoke
-#       # use whatever cluster KUBECONFIG points at (the test sandbox): no Docker, no kind
+#   ./scripts/deploy.sh --no-kind       # apply wait smoke on the cluster KUBECONFIG points
+#       # at (the test sandbox): no Docker, no kind; smoke is skipped there
 #
 # Every step is safe to re-run. DEBUG=1 prints each command.
 set -euo pipefail
 [[ "${DEBUG:-0}" == 1 ]] && set -x
 
+# ANCHOR: versions
 # ---- pinned versions: an upgrade shows up in `make diff` ----
 readonly VERSION=v0.1
 readonly KIND_VERSION=v0.33.0
 readonly KIND_NODE_IMAGE="kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
 readonly KUBECTL_VERSION=v1.37.0
+# ANCHOR_END: versions
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
@@ -59,6 +61,7 @@ check_tools() {
   need "$KUBECTL" "https://kubernetes.io/docs/tasks/tools/ (version $KUBECTL_VERSION)"
 }
 
+# ANCHOR: step-up
 step_up() {
   say "up: kind cluster $CLUSTER"
   if kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
@@ -70,7 +73,9 @@ step_up() {
   fi
   kc cluster-info
 }
+# ANCHOR_END: step-up
 
+# ANCHOR: step-build
 step_build() {
   local svc commit build_time
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -83,7 +88,9 @@ step_build() {
     docker image ls "journey/$svc:$VERSION"
   done
 }
+# ANCHOR_END: step-build
 
+# ANCHOR: step-load
 step_load() {
   local svc image node
   for svc in "${SERVICES[@]}"; do
@@ -97,9 +104,16 @@ step_load() {
         docker save "$image" | docker exec -i "$node" ctr --namespace=k8s.io images import -
       done
     fi
+    # The tag never changes, so a re-loaded image reaches running pods only
+    # through a restart (on the first deploy there is nothing to restart).
+    if kc -n "$NAMESPACE" get "deployment/$svc" >/dev/null 2>&1; then
+      kc -n "$NAMESPACE" rollout restart "deployment/$svc"
+    fi
   done
 }
+# ANCHOR_END: step-load
 
+# ANCHOR: step-apply
 step_apply() {
   local svc
   say "apply: manifests in k8s/ (server-side apply)"
@@ -108,7 +122,9 @@ step_apply() {
     kc apply --server-side -f "$ROOT/k8s/$svc/"
   done
 }
+# ANCHOR_END: step-apply
 
+# ANCHOR: step-wait
 step_wait() {
   local svc
   for svc in "${SERVICES[@]}"; do
@@ -117,7 +133,9 @@ step_wait() {
   done
   kc -n "$NAMESPACE" get pods -o wide
 }
+# ANCHOR_END: step-wait
 
+# ANCHOR: step-smoke
 step_smoke() {
   if [[ $NO_KIND == 1 ]]; then
     echo "smoke: skipped in sandbox (needs real containers)"
@@ -139,6 +157,7 @@ step_smoke() {
   done
   echo "smoke: passed. Try: curl $SMOKE_URL/api/v1/info"
 }
+# ANCHOR_END: step-smoke
 
 step_down() {
   say "down: deleting kind cluster $CLUSTER"
@@ -157,7 +176,9 @@ main() {
     esac
     shift
   done
-  ((${#steps[@]})) || steps=(up build load apply wait smoke)
+  if ((${#steps[@]} == 0)); then
+    if [[ $NO_KIND == 1 ]]; then steps=(apply wait smoke); else steps=(up build load apply wait smoke); fi
+  fi
 
   local step
   if [[ $NO_KIND == 1 ]]; then
