@@ -41,10 +41,8 @@ test: tools vet sandbox-build go-test check diff-test ## everything CI runs: vet
 	@echo "==> make test: all passed"
 
 .PHONY: tools
-tools: ## check that the external tools the tests need are installed
-	@missing=0; for t in go shellcheck redis-server; do \
-	  command -v $$t >/dev/null || { echo "missing: $$t (bash .ci/run installs everything; or apt-get install $$t)"; missing=1; }; \
-	done; exit $$missing
+tools: ## install the system packages the tests need (apt, as root), or say which are missing
+	@scripts/install-deps.sh
 
 .PHONY: vet
 vet: ## go vet every module, in the workspace and with GOWORK=off
