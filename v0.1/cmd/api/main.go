@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/google/uuid"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
@@ -36,6 +37,9 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	// Request IDs come from a buffered crypto/rand pool instead of one
+	// getrandom call per request. Not thread-safe, hence here, before serving.
+	uuid.EnableRandPool()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return
