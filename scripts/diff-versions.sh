@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# diff-versions.sh — what changed between two version folders, the way a
+# reader wants to see it (what `make diff A=v0.1 B=v0.2` runs).
+#
+#   scripts/diff-versions.sh [--color=auto|always|never] vA vB
+#
+# vA and vB are version folder names under the repository root (v0.1) or paths
+# to folders (/tmp/x/v0.1). Prints a summary of added (A), removed (D) and
+# changed (M) files, then unified diffs grouped as Go, go.mod, YAML,
+# Dockerfiles, shell scripts and other text, added files in full.
+#
+# Skipped: blog/ (posts are per version by design) and go.sum (noise).
+# Normalised: vA's module path is replaced with vB's before comparing (as is any
+# other "cloudnative-go-journey/vA/" path), so import lines that differ only in
+# the version element do not show as changes.
+#
+# Colour: auto (default) colours when stdout is a terminal; NO_COLOR disables.
+# Exit status: 0 when the comparison ran (whether or not anything changed),
+# 2 on bad usage or a missing folder. DEBUG=1 turns on set -x.
+set -euo pipefail
+if [[ "${DEBUG:-0}" == 1 ]]; then set -x; fi
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=${DIFF_ROOT:-$(cd "$SCRIPT_DIR/.." && pwd)}
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+}
+die() {
+  printf 'diff-versions.sh: error: %s\n' "$*" >&2
+  exit 2
+}
+
+color=auto
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help) usage; exit 0 ;;
+    --color) color=always ;;
+    --color=*) color=${arg#--color=} ;;
+    --no-color) color=never ;;
+    -*) die "unknown option $arg (see --help)" ;;
+    *) args+=("$arg") ;;
+  esac
+done
+[[ ${#args[@]} -eq 2 ]] || { usage >&2; die "want exactly two versions, e.g. diff-versions.sh v0.1 v0.2"; }
+case "$color" in
+  always) use_color=1 ;;
+  never) use_color=0 ;;
+  auto) if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then use_color=1; else use_color=0; fi ;;
+  *) die "--color must be auto, always or never, not '$color'" ;;
+esac
+
+# resolve prints the folder for a version name or a path.
+resolve() {
+  local arg=${1%/} dir
+  if [[ "$arg" == */* || "$arg" == . || "$arg" == .. ]]; then dir=$arg; else dir=$ROOT/$arg; fi
+  [[ -d "$dir" ]] || die "version folder '$dir' does not exist"
+  (cd "$dir" && pwd)
+}
+dir_a=$(resolve "${args[0]}")
+dir_b=$(resolve "${args[1]}")
+name_a=$(basename "$dir_a")
+name_b=$(basename "$dir_b")
+
+if [[ $use_color == 1 ]]; then
+  c_bold=$'\e[1m' c_red=$'\e[31m' c_green=$'\e[32m' c_yellow=$'\e[33m' c_cyan=$'\e[36m' c_off=$'\e[0m'
+  diff_color=--color=always
+else
+  c_bold='' c_red='' c_green='' c_yellow='' c_cyan='' c_off=''
+  diff_color=--color=never
+fi
+
+# module_path prints the module path of a folder's go.mod ("" without one).
+module_path() {
+  [[ -f "$1/go.mod" ]] || return 0
+  awk '$1 == "module" { gsub(/"/, "", $2); print $2; exit }' "$1/go.mod"
+}
+
+# Replacements applied to vA's text before comparing, as "from<TAB>to" lines.
+subs=()
+mod_a=$(module_path "$dir_a")
+mod_b=$(module_path "$dir_b")
+if [[ -n "$mod_a" && -n "$mod_b" && "$mod_a" != "$mod_b" ]]; then
+  subs+=("$mod_a"$'\t'"$mod_b")
+fi
+if [[ "$name_a" != "$name_b" ]]; then
+  subs+=("cloudnative-go-journey/$name_a/"$'\t'"cloudnative-go-journey/$name_b/")
+fi
+
+# sed_escape escapes a fixed string for use in a sed s||| pattern or replacement.
+sed_escape() { printf '%s' "$1" | sed -e 's/[]|\\.*^$[&]/\\&/g'; }
+sed_script=""
+for s in "${subs[@]+"${subs[@]}"}"; do
+  from=${s%%$'\t'*}
+  to=${s#*$'\t'}
+  sed_script+="s|$(sed_escape "$from")|$(sed_escape "$to")|g;"
+done
+
+# list_files prints the compared files of a folder, relative and sorted.
+list_files() {
+  (cd "$1" && find . \( -path ./blog -o -name .git \) -prune -o -type f ! -name go.sum -print |
+    sed 's|^\./||' | LC_ALL=C sort)
+}
+
+is_text() { [[ ! -s "$1" ]] || grep -Iq . "$1"; }
+
+# category orders the diff sections; the name is printed as the header.
+category() {
+  case "$1" in
+    *.go) echo "1 Go" ;;
+    go.mod | */go.mod | go.work) echo "2 go.mod" ;;
+    *.yaml | *.yml) echo "3 YAML" ;;
+    Dockerfile | */Dockerfile | *.Dockerfile | */Dockerfile.* | .dockerignore | */.dockerignore) echo "4 Dockerfiles" ;;
+    *.sh | *.bash | */scripts/* | scripts/*) echo "5 Shell scripts" ;;
+    *) echo "6 Other text" ;;
+  esac
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/diff-versions.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+list_files "$dir_a" >"$work/files-a"
+list_files "$dir_b" >"$work/files-b"
+LC_ALL=C comm -13 "$work/files-a" "$work/files-b" >"$work/added"
+LC_ALL=C comm -23 "$work/files-a" "$work/files-b" >"$work/removed"
+LC_ALL=C comm -12 "$work/files-a" "$work/files-b" >"$work/common"
+
+# norm_a prints vA's file with the module path normalised.
+norm_a() {
+  local f=$1 out=$work/a/$1
+  mkdir -p "$(dirname "$out")"
+  if [[ -n "$sed_script" ]] && is_text "$dir_a/$f"; then
+    sed -e "$sed_script" "$dir_a/$f" >"$out"
+  else
+    cp "$dir_a/$f" "$out"
+  fi
+  printf '%s\n' "$out"
+}
+
+# counts prints "+added -removed" lines of a unified diff read from stdin.
+counts() {
+  awk '/^\+\+\+ |^--- / { next } /^\+/ { a++ } /^-/ { d++ } END { printf "+%d -%d", a, d }'
+}
+
+: >"$work/changed"
+unchanged=0
+while IFS= read -r f; do
+  a=$(norm_a "$f")
+  if cmp -s "$a" "$dir_b/$f"; then
+    unchanged=$((unchanged + 1))
+  else
+    printf '%s\n' "$f" >>"$work/changed"
+  fi
+done <"$work/common"
+
+n_added=$(wc -l <"$work/added")
+n_removed=$(wc -l <"$work/removed")
+n_changed=$(wc -l <"$work/changed")
+
+printf '%s%s → %s%s  (%s → %s)\n' "$c_bold" "$name_a" "$name_b" "$c_off" "$dir_a" "$dir_b"
+for s in "${subs[@]+"${subs[@]}"}"; do
+  printf 'normalised: %s → %s\n' "${s%%$'\t'*}" "${s#*$'\t'}"
+done
+printf 'skipped: blog/, go.sum\n\n'
+printf '%sSummary: %d added, %d removed, %d changed, %d unchanged%s\n' \
+  "$c_bold" "$n_added" "$n_removed" "$n_changed" "$unchanged" "$c_off"
+
+# udiff prints a unified diff of $1 and $2 labelled $3 and $4 (exit 1 = differ).
+udiff() { diff -u "$diff_color" --label "$3" --label "$4" "$1" "$2" || [[ $? -eq 1 ]]; }
+
+# One sorted stream of "category<TAB>status<TAB>file" drives both the
+# summary lines and the diff sections.
+{
+  while IFS= read -r f; do printf '%s\tA\t%s\n' "$(category "$f")" "$f"; done <"$work/added"
+  while IFS= read -r f; do printf '%s\tD\t%s\n' "$(category "$f")" "$f"; done <"$work/removed"
+  while IFS= read -r f; do printf '%s\tM\t%s\n' "$(category "$f")" "$f"; done <"$work/changed"
+} | LC_ALL=C sort -t $'\t' -k3,3 >"$work/by-file"
+
+while IFS=$'\t' read -r _ st f; do
+  case "$st" in
+    A) col=$c_green; what=$(if is_text "$dir_b/$f"; then printf '+%d' "$(wc -l <"$dir_b/$f")"; else echo binary; fi) ;;
+    D) col=$c_red; what=$(if is_text "$dir_a/$f"; then printf -- '-%d' "$(wc -l <"$dir_a/$f")"; else echo binary; fi) ;;
+    M)
+      col=$c_yellow
+      if is_text "$dir_a/$f" && is_text "$dir_b/$f"; then
+        what=$(diff -u "$work/a/$f" "$dir_b/$f" | counts || true)
+      else
+        what=binary
+      fi
+      ;;
+  esac
+  printf '  %s%s%s  %s  (%s)\n' "$col" "$st" "$c_off" "$f" "$what"
+done <"$work/by-file"
+
+[[ $((n_added + n_changed + n_removed)) -gt 0 ]] || { printf '\nNo differences.\n'; exit 0; }
+
+LC_ALL=C sort -t $'\t' -k1,1 -k3,3 "$work/by-file" >"$work/by-category"
+current=""
+while IFS=$'\t' read -r cat st f; do
+  if [[ "$cat" != "$current" ]]; then
+    current=$cat
+    printf '\n%s=== %s ===%s\n' "$c_cyan$c_bold" "${cat#* }" "$c_off"
+  fi
+  case "$st" in
+    D) printf '%sdeleted: %s%s\n' "$c_red" "$f" "$c_off" ;;
+    A)
+      if is_text "$dir_b/$f"; then udiff /dev/null "$dir_b/$f" /dev/null "b/$f"; else printf 'added binary file: %s\n' "$f"; fi
+      ;;
+    M)
+      if is_text "$work/a/$f" && is_text "$dir_b/$f"; then
+        udiff "$work/a/$f" "$dir_b/$f" "a/$f" "b/$f"
+      else
+        printf 'binary files a/%s and b/%s differ\n' "$f" "$f"
+      fi
+      ;;
+  esac
+done <"$work/by-category"
