@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# sandbox.sh — a real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler) with kwok simulating nodes and pods, for testing deploy scripts without Docker.
+#
+#   sandbox.sh build   build the pinned binaries into the cache (skipped when already there)
+#   sandbox.sh up      start the control plane on 127.0.0.1 and write a kubeconfig
+#   sandbox.sh down    stop it and remove its state
+#   sandbox.sh env     print the paths it uses
+#
+# Environment: SANDBOX_STATE_DIR (where a running sandbox keeps its files; one sandbox per dir),
+# SANDBOX_WATCH_PID (run `down` when that process exits), DEBUG=1 (set -x).
+set -euo pipefail
+[[ "${DEBUG:-}" == 1 ]] && set -x
+
+# ---- pinned versions: bump here, and in kube/go.mod and kwok/go.mod -----------------------
+KUBE_VERSION=v1.37.2   # k8s.io/kubernetes; staging modules at v0.37.2 (kube/go.mod replaces)
+ETCD_VERSION=v3.7.0    # go.etcd.io/etcd/server/v3, the version kubernetes v1.37.2 requires
+KWOK_VERSION=v0.8.0    # sigs.k8s.io/kwok (kwok/go.mod)
+# ----------------------------------------------------------------------------------------------
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cloudnative-go-journey/k8s-sandbox"
+STATE_DIR="${SANDBOX_STATE_DIR:-${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/cloudnative-go-journey-k8s-sandbox}"
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok local-path-provisioner)
+
+log() { printf 'sandbox: %s\n' "$*" >&2; }
+die() { printf 'sandbox: error: %s\n' "$*" >&2; exit 1; }
+
+# recipe_hash names the cache directory: it changes whenever a pinned version, the Go toolchain or
+# a build recipe file changes, so a stale binary is never reused.
+recipe_hash() {
+  {
+    echo "$KUBE_VERSION $ETCD_VERSION $KWOK_VERSION $(version_ldflags)"
+    go env GOVERSION GOOS GOARCH
+    (cd "$SCRIPT_DIR" && find kube kwok -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
+      | LC_ALL=C sort | xargs sha256sum)
+  } | sha256sum | cut -c1-16
+}
+
+bin_dir() { echo "$CACHE_ROOT/$(recipe_hash)/bin"; }
+
+# version_ldflags sets the same variables as kubernetes' hack/lib/version.sh, so that
+# `kubectl version` and client-go can parse the server's version.
+version_ldflags() {
+  local major minor kv key val flags=()
+  major="${KUBE_VERSION#v}"; major="${major%%.*}"
+  minor="${KUBE_VERSION#v*.}"; minor="${minor%%.*}"
+  for kv in "gitVersion=$KUBE_VERSION" "gitMajor=$major" "gitMinor=$minor" \
+            "gitTreeState=clean" "buildDate=1970-01-01T00:00:00Z"; do
+    key="${kv%%=*}"; val="${kv#*=}"
+    flags+=("-X k8s.io/component-base/version.$key=$val" "-X k8s.io/client-go/pkg/version.$key=$val")
+  done
+  echo "-s -w ${flags[*]}"
+}
+
+cmd_build() {
+  local bin tmp start
+  check_pins
+  bin="$(bin_dir)"
+  if all_built "$bin"; then
+    log "binaries already built in $bin"
+    return 0
+  fi
+  command -v go >/dev/null || die "go is not on PATH"
+  start=$SECONDS
+  mkdir -p "$CACHE_ROOT"
+  # Build into a temporary directory and rename it, so an interrupted build never looks complete.
+  tmp="$(mktemp -d "$CACHE_ROOT/tmp.XXXXXX")"
+  # shellcheck disable=SC2064 # expand $tmp now: it is local and gone when the trap runs
+  trap "rm -rf '$tmp'" EXIT
+  log "cold build of Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION into $bin (about 15 min on 2 cores)"
+  # One go build for all control-plane binaries so shared packages are compiled once.
+  # GOWORK=off: the recipes are excluded from go.work; -mod=readonly: go.sum is committed.
+  (cd "$SCRIPT_DIR/kube" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
+    -ldflags "$(version_ldflags)" -o "$tmp/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl ./etcd ./local-path-provisioner)
+  log "control plane built after $((SECONDS - start))s; building kwok"
+  (cd "$SCRIPT_DIR/kwok" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w" -o "$tmp/" sigs.k8s.io/kwok/cmd/kwok)
+  write_kwok_stages "$tmp/kwok-stages.yaml"
+  mkdir -p "$(dirname "$bin")"
+  rm -rf "$bin"
+  mv "$tmp" "$bin"
+  trap - EXIT
+  log "cold build took $((SECONDS - start))s"
+  echo "cold build time: $((SECONDS - start))s"
+}
+
+all_built() {
+  local b
+  for b in "${BINARIES[@]}"; do [[ -x "$1/$b" ]] || return 1; done
+  [[ -s "$1/kwok-stages.yaml" ]]
+}
+
+# check_pins fails when the versions above and the recipe modules' go.mod files disagree, so a
+# bump cannot change one and silently keep the other.
+check_pins() {
+  local want
+  for want in "kube/go.mod:k8s.io/kubernetes $KUBE_VERSION" "kube/go.mod:go.etcd.io/etcd/server/v3 $ETCD_VERSION"               "kube/go.mod:k8s.io/client-go => k8s.io/client-go v0.${KUBE_VERSION#v1.}"               "kwok/go.mod:sigs.k8s.io/kwok $KWOK_VERSION"; do
+    grep -qF "${want#*:}" "$SCRIPT_DIR/${want%%:*}" ||
+      die "${want%%:*} does not pin '${want#*:}' (the versions at the top of sandbox.sh)"
+  done
+}
+
+# write_kwok_stages copies kwok's own stage configs from its module (pinned by kwok/go.sum), so pods
+# go Pending -> Running -> Ready and nodes turn Ready and renew their lease like a kubelet would.
+write_kwok_stages() {
+  local dir f first=1
+  dir="$(cd "$SCRIPT_DIR/kwok" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+  [[ -d "$dir/kustomize/stage" ]] || die "kwok module at $dir has no kustomize/stage"
+  : >"$1"
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
+           pod/general/pod-init-container-completed.yaml pod/general/pod-ready.yaml \
+           pod/general/pod-complete.yaml pod/general/pod-delete.yaml; do
+    [[ $first == 1 ]] || echo '---' >>"$1"
+    first=0
+    cat "$dir/kustomize/stage/$f" >>"$1"
+  done
+}
+
+# free_port picks an unused 127.0.0.1 port; the ports are only used by this sandbox's processes,
+# which start within seconds, so the race with other programs is acceptable.
+USED_PORTS=" "
+free_port() {
+  local p
+  while true; do
+    p=$((20000 + RANDOM % 30000))
+    [[ "$USED_PORTS" == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      USED_PORTS+="$p "
+      echo "$p"
+      return
+    fi
+  done
+}
+
+# start NAME CMD... runs a component in the background with its own log and pid file. stdin and
+# stdout are detached so a caller that captures our output (the Go test helper) is not held open.
+start() {
+  local name="$1"; shift
+  "$@" </dev/null >"$STATE_DIR/logs/$name.log" 2>&1 &
+  echo $! >"$STATE_DIR/pids/$name"
+}
+
+alive() {
+  local pid
+  pid="$(cat "$STATE_DIR/pids/$1" 2>/dev/null)" || return 1
+  kill -0 "$pid" 2>/dev/null
+}
+
+# wait_for NAME TIMEOUT CMD... polls CMD until it succeeds; fails early if NAME's process died.
+wait_for() {
+  local name="$1" timeout="$2" deadline; shift 2
+  deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    alive "$name" || { tail -n 30 "$STATE_DIR/logs/$name.log" >&2; die "$name exited during start-up (log: $STATE_DIR/logs/$name.log)"; }
+    ((SECONDS < deadline)) || { tail -n 30 "$STATE_DIR/logs/$name.log" >&2; die "$name not ready after ${timeout}s (log: $STATE_DIR/logs/$name.log)"; }
+    sleep 0.5
+  done
+}
+
+gen_certs() {
+  local d="$STATE_DIR/pki"
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.crt" -days 30 \
+    -subj "/CN=k8s-sandbox-ca" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/apiserver.key" -out "$d/apiserver.csr" \
+    -subj "/CN=kube-apiserver" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' >"$d/san.ext"
+  openssl x509 -req -in "$d/apiserver.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -out "$d/apiserver.crt" -days 30 -extfile "$d/san.ext" 2>/dev/null
+  # The service-account key pair signs and verifies the tokens that pods get mounted.
+  openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
+}
+
+write_kubeconfig() {
+  local port="$1" token="$2"
+  cat >"$STATE_DIR/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: k8s-sandbox
+  cluster:
+    server: https://127.0.0.1:$port
+    certificate-authority-data: $(base64 -w0 <"$STATE_DIR/pki/ca.crt")
+users:
+- name: admin
+  user:
+    token: $token
+contexts:
+- name: k8s-sandbox
+  context:
+    cluster: k8s-sandbox
+    user: admin
+current-context: k8s-sandbox
+EOF
+  chmod 600 "$STATE_DIR/kubeconfig"
+}
+
+# kind creates this StorageClass in every cluster; the sandbox's local-path-provisioner serves it.
+STORAGE_CLASS='apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: rancher.io/local-path
+reclaimPolicy: Delete
+volumeBindingMode: WaitForFirstConsumer'
+
+running() { alive kube-apiserver && "$BIN/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" get --raw /readyz >/dev/null 2>&1; }
+
+cmd_up() {
+  local start etcd_port etcd_peer api_port kcm_port sched_port kwok_port token kc c
+  BIN="$(bin_dir)"
+  cmd_build >&2
+  if running; then
+    log "already running in $STATE_DIR"
+    echo "export KUBECONFIG=$STATE_DIR/kubeconfig"
+    return 0
+  fi
+  command -v openssl >/dev/null || die "openssl is needed to create the sandbox certificates"
+  command -v curl >/dev/null || die "curl is needed to probe etcd"
+  start=$SECONDS
+  stop_all
+  rm -rf "$STATE_DIR"
+  mkdir -p "$STATE_DIR/logs" "$STATE_DIR/pids" "$STATE_DIR/certs"
+  chmod 700 "$STATE_DIR"
+  gen_certs
+  token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  # system:masters makes the token a cluster admin; every component shares it, which is fine
+  # for a single-user sandbox and keeps the set-up to one credential.
+  echo "$token,admin,admin,system:masters" >"$STATE_DIR/pki/tokens.csv"
+  etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
+  kcm_port=$(free_port); sched_port=$(free_port); kwok_port=$(free_port)
+  write_kubeconfig "$api_port" "$token"
+  kc="$STATE_DIR/kubeconfig"
+
+  log "starting etcd $ETCD_VERSION on 127.0.0.1:$etcd_port"
+  start etcd "$BIN/etcd" --name sandbox --data-dir "$STATE_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+    --initial-cluster "sandbox=http://127.0.0.1:$etcd_peer" --unsafe-no-fsync
+  wait_for etcd 30 curl -fsS "http://127.0.0.1:$etcd_port/health"
+
+  log "starting kube-apiserver $KUBE_VERSION on 127.0.0.1:$api_port"
+  # endpoint-reconciler none: the kubernetes Service would get 127.0.0.1 as its endpoint, which
+  # EndpointSlice validation rejects (loopback); nothing in the sandbox needs that Service.
+  start kube-apiserver "$BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --tls-cert-file "$STATE_DIR/pki/apiserver.crt" --tls-private-key-file "$STATE_DIR/pki/apiserver.key" \
+    --client-ca-file "$STATE_DIR/pki/ca.crt" --token-auth-file "$STATE_DIR/pki/tokens.csv" \
+    --authorization-mode Node,RBAC --allow-privileged=true \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$STATE_DIR/pki/sa.pub" --service-account-signing-key-file "$STATE_DIR/pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none --profiling=false
+  wait_for kube-apiserver 60 "$BIN/kubectl" --kubeconfig "$kc" get --raw /readyz
+
+  log "starting kube-controller-manager, kube-scheduler, kwok $KWOK_VERSION and local-path-provisioner"
+  start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$kc" \
+    --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
+    --bind-address 127.0.0.1 --secure-port "$kcm_port" --cert-dir "$STATE_DIR/certs/kcm" --leader-elect=false \
+    --service-account-private-key-file "$STATE_DIR/pki/sa.key" --root-ca-file "$STATE_DIR/pki/ca.crt" \
+    --controllers '*' --profiling=false
+  start kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$kc" \
+    --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
+    --bind-address 127.0.0.1 --secure-port "$sched_port" --cert-dir "$STATE_DIR/certs/scheduler" --leader-elect=false \
+    --profiling=false
+  # kwok plays every node's kubelet: it manages all nodes, assigns pod IPs and renews node leases,
+  # so the node lifecycle controller sees healthy nodes and does not taint them.
+  start kwok "$BIN/kwok" --kubeconfig "$kc" --config "$BIN/kwok-stages.yaml" --manage-all-nodes=true \
+    --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 --node-ip 10.89.0.1 \
+    --server-address "127.0.0.1:$kwok_port"
+  start local-path-provisioner "$BIN/local-path-provisioner" --kubeconfig "$kc"
+
+  "$BIN/kubectl" --kubeconfig "$kc" apply --server-side -f - <<<"$STORAGE_CLASS" >/dev/null
+  # The default ServiceAccount appears once the controller manager's controllers run; pods are
+  # rejected by admission before that, so it is the sign that workloads can be created.
+  wait_for kube-controller-manager 60 "$BIN/kubectl" --kubeconfig "$kc" get serviceaccount default -n default
+  for c in kube-scheduler kwok local-path-provisioner; do
+    alive "$c" || { tail -n 30 "$STATE_DIR/logs/$c.log" >&2; die "$c exited during start-up (log: $STATE_DIR/logs/$c.log)"; }
+  done
+  # A test binary that dies without running `down` (a -timeout panic) must not leak the sandbox.
+  if [[ -n "${SANDBOX_WATCH_PID:-}" ]]; then
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+    start watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec "$2" down' \
+      watchdog "$SANDBOX_WATCH_PID" "$SCRIPT_DIR/sandbox.sh"
+  fi
+  log "up; logs in $STATE_DIR/logs"
+  echo "warm start time: $((SECONDS - start))s" >&2
+  echo "export KUBECONFIG=$kc"
+}
+
+# stop_all stops only the processes this sandbox started, by the pids it recorded. etcd goes
+# last: kube-apiserver stops in ~2s while etcd is up, but hangs retrying when it is gone.
+stop_all() {
+  [[ -d "$STATE_DIR/pids" ]] || return 0
+  stop_group watchdog local-path-provisioner kwok kube-scheduler kube-controller-manager kube-apiserver
+  stop_group etcd
+}
+
+# stop_group sends TERM to the named components at once and KILL to any left after 10s.
+stop_group() {
+  local name pid pids=() i alive
+  for name in "$@"; do
+    pid="$(cat "$STATE_DIR/pids/$name" 2>/dev/null)" || continue
+    rm -f "$STATE_DIR/pids/$name"
+    [[ "$pid" == "$$" ]] && continue # the watchdog exec'd into this `down`
+    kill "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for ((i = 0; i < 50; i++)); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || return 0
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+}
+
+cmd_down() {
+  stop_all
+  rm -rf "$STATE_DIR"
+  log "stopped; removed $STATE_DIR"
+}
+
+cmd_env() {
+  local bin built=false
+  bin="$(bin_dir)"
+  all_built "$bin" && built=true
+  cat <<EOF
+SANDBOX_KUBE_VERSION=$KUBE_VERSION
+SANDBOX_ETCD_VERSION=$ETCD_VERSION
+SANDBOX_KWOK_VERSION=$KWOK_VERSION
+SANDBOX_BIN_DIR=$bin
+SANDBOX_BUILT=$built
+SANDBOX_STATE_DIR=$STATE_DIR
+KUBECONFIG=$STATE_DIR/kubeconfig
+EOF
+}
+
+main() {
+  local cmd="${1:-}"
+  case "$cmd" in
+    build) cmd_build ;;
+    up) cmd_up ;;
+    down) cmd_down ;;
+    env) cmd_env ;;
+    *) die "usage: $0 build|up|down|env (got '${cmd}')" ;;
+  esac
+}
+
+# exit on the same line: bash reads a script as it runs, so an edit made meanwhile is never executed.
+main "$@"; exit
