@@ -5,6 +5,9 @@ package metrics
 
 import (
 	"runtime"
+	"strconv"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,7 +25,40 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	Requests *prometheus.CounterVec
 	Duration *prometheus.HistogramVec
+
+	// children caches the series of each (method, route, status): the label
+	// sets are few and fixed, and a map hit is cheaper than hashing the
+	// label values on every request.
+	children sync.Map // seriesKey -> *series
 }
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// ANCHOR: observe
+// Observe counts one request and records its latency.
+func (m *Metrics) Observe(method, route string, status int, took time.Duration) {
+	key := seriesKey{method: method, route: route, status: status}
+	v, ok := m.children.Load(key)
+	if !ok {
+		v, _ = m.children.LoadOrStore(key, &series{
+			requests: m.Requests.WithLabelValues(method, route, strconv.Itoa(status)),
+			duration: m.Duration.WithLabelValues(method, route),
+		})
+	}
+	s := v.(*series)
+	s.requests.Inc()
+	s.duration.Observe(took.Seconds())
+}
+
+// ANCHOR_END: observe
 
 // New registers the HTTP metrics, a build_info gauge and the Go and process
 // collectors on a fresh registry.

@@ -5,7 +5,6 @@ package middleware
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -130,7 +129,9 @@ func AccessLog(log *zap.Logger, quietRoutes ...string) gin.HandlerFunc {
 			zap.Int("status", status),
 			zap.Duration("latency", time.Since(start)),
 			zap.Int("bytes", c.Writer.Size()),
-			zap.String("client_ip", c.ClientIP()),
+			// No proxy is trusted (server.routes), so the client is the peer:
+			// RemoteIP skips ClientIP's forwarded-header walk.
+			zap.String("client_ip", c.RemoteIP()),
 		}
 		switch {
 		case quiet[c.FullPath()]:
@@ -152,9 +153,7 @@ func Metrics(m *metrics.Metrics) gin.HandlerFunc {
 		start := time.Now()
 		c.Next()
 		route := routeLabel(c)
-		method := methodLabel(c.Request.Method)
-		m.Requests.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
-		m.Duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		m.Observe(methodLabel(c.Request.Method), route, c.Writer.Status(), time.Since(start))
 	}
 }
 
