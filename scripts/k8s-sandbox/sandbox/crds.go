@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -20,7 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/scripts/k8s-sandbox/verify"
 )
 
 // CRDSource is a set of CustomResourceDefinitions shipped inside a Go module, pinned by version
@@ -85,9 +85,9 @@ func ModuleDir(ctx context.Context, module, version, wantSum string) (string, er
 	return info.Dir, nil
 }
 
-// LoadCRDs returns the CustomResourceDefinitions in src (other YAML, such as a
-// kustomization.yaml, is ignored). It fails when the module holds none: then the module zip
-// does not ship its CRDs and another source is needed.
+// LoadCRDs returns the CustomResourceDefinitions in src (kustomization files and other objects
+// are ignored). It fails when the module holds none: then the module zip does not ship its CRDs
+// and another source is needed.
 func LoadCRDs(ctx context.Context, src CRDSource) ([]*unstructured.Unstructured, error) {
 	dir, err := ModuleDir(ctx, src.Module, src.Version, src.Sum)
 	if err != nil {
@@ -100,7 +100,11 @@ func LoadCRDs(ctx context.Context, src CRDSource) ([]*unstructured.Unstructured,
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+			name := d.Name()
+			if name == "kustomization.yaml" || name == "kustomization.yml" {
+				return nil // build configuration, not an object
+			}
+			if !d.IsDir() && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
 				files = append(files, path)
 			}
 			return nil
@@ -116,17 +120,11 @@ func LoadCRDs(ctx context.Context, src CRDSource) ([]*unstructured.Unstructured,
 		if err != nil {
 			return nil, err
 		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
-		for {
-			var m map[string]any
-			err := dec.Decode(&m)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			u := &unstructured.Unstructured{Object: m}
+		objs, err := verify.DecodeManifests(bytes.NewReader(raw), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range objs {
 			if u.GetKind() == "CustomResourceDefinition" && u.GetAPIVersion() == "apiextensions.k8s.io/v1" {
 				crds = append(crds, u)
 			}
