@@ -189,7 +189,7 @@ func TestBinaryEndpoints(t *testing.T) {
 // the pod leaves the Service endpoints. Not one request may fail.
 func TestBinaryGracefulShutdown(t *testing.T) {
 	const drain = 1500 * time.Millisecond
-	p := start(t, fmt.Sprintf("JOURNEY_SHUTDOWN_DRAIN=%s", drain), "JOURNEY_SHUTDOWN_TIMEOUT=5s")
+	p := start(t, fmt.Sprintf("JOURNEY_SHUTDOWN_DRAIN=%s", drain), "JOURNEY_SHUTDOWN_TIMEOUT=10s")
 
 	var (
 		removed  = make(chan struct{}) // closed when the LB saw readiness fail
@@ -275,8 +275,11 @@ func TestBinaryGracefulShutdown(t *testing.T) {
 		if exitErr != nil {
 			t.Errorf("api exited with %v after SIGTERM, want exit code 0", exitErr)
 		}
-		if took := time.Since(sent); took < drain || took > drain+5*time.Second {
-			t.Errorf("api exited %s after SIGTERM, want between the %s drain and drain + 5s timeout", took, drain)
+		// Shutdown treats a connection that was dialled but never used
+		// (the client pool dials ahead) as idle only after 5 s, so the exit
+		// can come up to ~5 s after the drain; the 10 s timeout bounds it.
+		if took := time.Since(sent); took < drain || took > drain+10*time.Second {
+			t.Errorf("api exited %s after SIGTERM, want between the %s drain and drain + 10s timeout", took, drain)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("api did not exit within 15s of SIGTERM")

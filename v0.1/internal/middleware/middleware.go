@@ -29,8 +29,8 @@ const (
 )
 
 // RequestID honours a well-formed incoming X-Request-ID (so one ID follows a
-// request across services) and otherwise generates one. The ID is returned in
-// the response header and stored in the context for logs and error bodies.
+// request across services) and otherwise generates one. The ID is set on the
+// response header, where GetRequestID reads it for logs and error bodies.
 func RequestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader(RequestIDHeader)

@@ -83,8 +83,9 @@ func (s *Server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	// No proxy in front is trusted, so ClientIP is the peer address and a
-	// client cannot spoof it with X-Forwarded-For.
+	// No proxy in front is trusted, so gin never takes the client address
+	// from X-Forwarded-For (a client could spoof it); the access log uses
+	// the peer address.
 	if err := r.SetTrustedProxies(nil); err != nil {
 		panic(err) // nil never fails; a failure here is a programming error
 	}
