@@ -1,9 +1,9 @@
 # cloudnative-go-journey — `make help` lists the targets.
 #
-# Tool versions are pinned here and in each version's scripts/deploy.sh, so an
-# upgrade shows up in a diff.
-ACTIONLINT_VERSION := v1.7.12
-KUSTOMIZE_VERSION  := v5.8.2
+# Tool versions are pinned where they are used, so an upgrade shows up in a
+# diff: Go tools (actionlint, kustomize, buildkit) in scripts/repocheck/go.mod,
+# the Kubernetes sandbox at the top of scripts/k8s-sandbox/sandbox.sh, kind and
+# kubectl at the top of each version's scripts/deploy.sh.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -94,9 +94,9 @@ bench: ## load-test benchmarks on 127.0.0.1; results go to docs/benchmarks.md
 	scripts/bench/hello.sh
 
 .PHONY: fuzz
-fuzz: ## fuzz the request parsers for a while (FUZZTIME=30s)
+fuzz: ## fuzz the request parsers of a version for a while (V=v0.1, FUZZTIME=30s)
 	@# -fuzzminimizetime bounds input minimisation, which otherwise can stall progress for long stretches.
-	cd v0.1 && go test -run '^$$' -fuzz FuzzHelloName -fuzztime $(or $(FUZZTIME),30s) -fuzzminimizetime 100x ./internal/server/
+	cd $(or $(V),$(RUN_VERSION)) && go test -run '^$$' -fuzz FuzzHelloName -fuzztime $(or $(FUZZTIME),30s) -fuzzminimizetime 100x ./internal/server/
 
 .PHONY: includes
 includes: ## refresh code blocks in posts that include repository files
