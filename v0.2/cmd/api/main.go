@@ -19,6 +19,8 @@ import (
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/logger"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/metrics"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/server"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/source"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/store"
 )
 
 // Stamped at build time: -ldflags "-X main.version=v0.2 -X main.commit=... -X main.buildTime=...".
@@ -74,6 +76,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer func() { _ = log.Sync() }()
 
+	// ANCHOR: store
+	// No Redis configured: keep everything in memory, so the API runs with
+	// nothing installed. Configured: use it, even if it is down right now;
+	// the API serves without the cache until Redis answers.
+	var st interface {
+		server.Store
+		Close() error
+	}
+	if cfg.Redis.Addr == "" {
+		st = store.NewMemory(nil)
+		log.Info("store: in memory (set JOURNEY_REDIS_ADDR to use Redis)")
+	} else {
+		store.RouteRedisLogs(log)
+		st = store.NewRedis(store.RedisOptions{
+			Addr:     cfg.Redis.Addr,
+			Password: cfg.Redis.Password,
+			DB:       cfg.Redis.DB,
+			Timeout:  cfg.Redis.Timeout,
+		})
+		log.Info("store: redis", zap.String("addr", cfg.Redis.Addr), zap.Int("db", cfg.Redis.DB))
+	}
+	defer func() { _ = st.Close() }()
+	// ANCHOR_END: store
+
 	hostname, _ := os.Hostname()
 	srv := server.New(server.Options{
 		Logger:   log,
@@ -90,6 +116,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		// ANCHOR_END: downward-api
 		Drain:           cfg.Shutdown.Drain,
 		ShutdownTimeout: cfg.Shutdown.Timeout,
+		Store:           st,
+		Source:          source.Slow{Latency: cfg.Source.Latency},
+		CacheTTL:        cfg.Cache.TTL,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr())

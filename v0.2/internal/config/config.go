@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -34,6 +35,28 @@ type Config struct {
 		// Timeout bounds http.Server.Shutdown after the drain period.
 		Timeout time.Duration `mapstructure:"timeout"`
 	} `mapstructure:"shutdown"`
+	// ANCHOR: redis-config
+	Redis struct {
+		// Addr is host:port of Redis. Empty means no Redis: the API keeps
+		// its cache, counter and events in memory.
+		Addr string `mapstructure:"addr"`
+		// Password comes from a Secret via JOURNEY_REDIS_PASSWORD, never
+		// from the config file (which lives in a ConfigMap).
+		Password string `mapstructure:"password"`
+		DB       int    `mapstructure:"db"`
+		// Timeout bounds dialling and every command, so a Redis outage
+		// slows a request by at most this much before the fallback.
+		Timeout time.Duration `mapstructure:"timeout"`
+	} `mapstructure:"redis"`
+	Cache struct {
+		// TTL is how long a cached item lives.
+		TTL time.Duration `mapstructure:"ttl"`
+	} `mapstructure:"cache"`
+	Source struct {
+		// Latency is how slow the simulated data source is.
+		Latency time.Duration `mapstructure:"latency"`
+	} `mapstructure:"source"`
+	// ANCHOR_END: redis-config
 }
 
 // Addr is the listen address for the configured port on all interfaces,
@@ -50,6 +73,14 @@ func setDefaults(v *viper.Viper) {
 	// drain + timeout must stay below the pod's terminationGracePeriodSeconds (30 s).
 	v.SetDefault("shutdown.drain", 5*time.Second)
 	v.SetDefault("shutdown.timeout", 10*time.Second)
+	// Every key needs a default, even an empty one: only known keys are
+	// looked up in the environment.
+	v.SetDefault("redis.addr", "")
+	v.SetDefault("redis.password", "")
+	v.SetDefault("redis.db", 0)
+	v.SetDefault("redis.timeout", 500*time.Millisecond)
+	v.SetDefault("cache.ttl", 60*time.Second)
+	v.SetDefault("source.latency", 100*time.Millisecond)
 }
 
 // Load builds the configuration. file may be empty (no config file); getenv
@@ -115,6 +146,23 @@ func (c Config) Validate() error {
 	}
 	if c.Shutdown.Timeout <= 0 {
 		errs = append(errs, fmt.Sprintf("shutdown.timeout %s must be positive", c.Shutdown.Timeout))
+	}
+	if c.Redis.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.Redis.Addr); err != nil || port == "" {
+			errs = append(errs, fmt.Sprintf("redis.addr %q must be host:port", c.Redis.Addr))
+		}
+	}
+	if c.Redis.DB < 0 || c.Redis.DB > 15 {
+		errs = append(errs, fmt.Sprintf("redis.db %d out of range (0-15)", c.Redis.DB))
+	}
+	if c.Redis.Timeout <= 0 || c.Redis.Timeout > 10*time.Second {
+		errs = append(errs, fmt.Sprintf("redis.timeout %s must be in (0s, 10s]", c.Redis.Timeout))
+	}
+	if c.Cache.TTL < time.Second || c.Cache.TTL > 24*time.Hour {
+		errs = append(errs, fmt.Sprintf("cache.ttl %s must be between 1s and 24h", c.Cache.TTL))
+	}
+	if c.Source.Latency < 0 || c.Source.Latency > 10*time.Second {
+		errs = append(errs, fmt.Sprintf("source.latency %s must be between 0s and 10s", c.Source.Latency))
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid config: " + strings.Join(errs, "; "))

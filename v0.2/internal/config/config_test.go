@@ -88,7 +88,40 @@ func cfgOf(port int, envName, level string, drain, timeout time.Duration) Config
 	var c Config
 	c.Port, c.Env, c.Log.Level = port, envName, level
 	c.Shutdown.Drain, c.Shutdown.Timeout = drain, timeout
+	c.Redis.Timeout = 500 * time.Millisecond
+	c.Cache.TTL = 60 * time.Second
+	c.Source.Latency = 100 * time.Millisecond
 	return c
+}
+
+// TestLoadRedis covers the v0.2 keys: the ConfigMap's file sets the address
+// and TTLs, the Secret's env var sets the password.
+func TestLoadRedis(t *testing.T) {
+	file := writeFile(t, "api.yaml", `
+redis:
+  addr: redis.journey.svc.cluster.local:6379
+  timeout: 300ms
+cache:
+  ttl: 30s
+source:
+  latency: 50ms
+`)
+	cfg, err := Load(file, env(map[string]string{"JOURNEY_REDIS_PASSWORD": "s3cret", "JOURNEY_CACHE_TTL": "45s"}))
+	if err != nil {
+		t.Fatalf("Load() error = %v", err)
+	}
+	if cfg.Redis.Addr != "redis.journey.svc.cluster.local:6379" || cfg.Redis.Password != "s3cret" ||
+		cfg.Redis.Timeout != 300*time.Millisecond || cfg.Cache.TTL != 45*time.Second || cfg.Source.Latency != 50*time.Millisecond {
+		t.Errorf("Load() = %+v, want addr from file, password from env, timeout 300ms, ttl 45s (env wins), latency 50ms", cfg)
+	}
+
+	defaults, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if defaults.Redis.Addr != "" {
+		t.Errorf("default redis.addr = %q, want empty (in-memory store)", defaults.Redis.Addr)
+	}
 }
 
 func TestLoadInvalid(t *testing.T) {
@@ -108,6 +141,11 @@ func TestLoadInvalid(t *testing.T) {
 		{name: "bad-duration", env: map[string]string{"JOURNEY_SHUTDOWN_TIMEOUT": "soon"}, wantErr: "shutdown.timeout"},
 		{name: "unknown-key-in-file", file: "shutdwon:\n  drain: 1s\n", wantErr: "shutdwon"},
 		{name: "malformed-file", file: "port: [1\n", wantErr: "read config file"},
+		{name: "redis-addr-without-port", env: map[string]string{"JOURNEY_REDIS_ADDR": "redis"}, wantErr: `redis.addr "redis" must be host:port`},
+		{name: "redis-db-out-of-range", env: map[string]string{"JOURNEY_REDIS_DB": "16"}, wantErr: "redis.db 16 out of range"},
+		{name: "redis-timeout-zero", env: map[string]string{"JOURNEY_REDIS_TIMEOUT": "0s"}, wantErr: "redis.timeout 0s"},
+		{name: "cache-ttl-too-short", env: map[string]string{"JOURNEY_CACHE_TTL": "10ms"}, wantErr: "cache.ttl 10ms must be between 1s and 24h"},
+		{name: "source-latency-negative", env: map[string]string{"JOURNEY_SOURCE_LATENCY": "-1s"}, wantErr: "source.latency -1s"},
 		{
 			name:    "all-errors-at-once",
 			env:     map[string]string{"JOURNEY_PORT": "-1", "JOURNEY_LOG_LEVEL": "loud"},

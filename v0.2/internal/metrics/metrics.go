@@ -26,6 +26,15 @@ type Metrics struct {
 	Requests *prometheus.CounterVec
 	Duration *prometheus.HistogramVec
 
+	// CacheRequests counts cache lookups by result: hit, miss or error
+	// (Redis failed and the request went to the source).
+	CacheRequests *prometheus.CounterVec
+	// StoreErrors counts failed store operations by operation, so a Redis
+	// outage shows up even where no cache is involved (visits, events).
+	StoreErrors *prometheus.CounterVec
+	// StoreUp is 1 while the store answers pings, 0 during an outage.
+	StoreUp prometheus.Gauge
+
 	// children caches the series of each (method, route, status): the label
 	// sets are few and fixed, and a map hit is cheaper than hashing the
 	// label values on every request.
@@ -82,6 +91,25 @@ func New(info BuildInfo) *Metrics {
 			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
 		// ANCHOR_END: http-metrics
+		// ANCHOR: cache-metrics
+		CacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cache_requests_total",
+			Help: "Cache lookups by result: hit, miss, or error (cache bypassed).",
+		}, []string{"result"}),
+		StoreErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "store_errors_total",
+			Help: "Failed store (Redis) operations, by operation.",
+		}, []string{"op"}),
+		StoreUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "store_up",
+			Help: "1 while the store (Redis or memory) answers pings, 0 while it does not.",
+		}),
+		// ANCHOR_END: cache-metrics
+	}
+	// Pre-create the label values so a dashboard shows 0 instead of nothing
+	// before the first hit, miss or error.
+	for _, r := range []string{"hit", "miss", "error"} {
+		m.CacheRequests.WithLabelValues(r)
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "build_info",
@@ -92,6 +120,9 @@ func New(info BuildInfo) *Metrics {
 	reg.MustRegister(
 		m.Requests,
 		m.Duration,
+		m.CacheRequests,
+		m.StoreErrors,
+		m.StoreUp,
 		buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

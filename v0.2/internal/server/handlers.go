@@ -23,6 +23,14 @@ const DefaultName = "Cloud Native"
 // StatusBody is the body of /health and /ready.
 type StatusBody struct {
 	Status string `json:"status"`
+	// Store is reported by /ready for people, not for the kubelet: see readiness.
+	Store *StoreStatus `json:"store,omitempty"`
+}
+
+// StoreStatus says which store the API uses and whether it last answered.
+type StoreStatus struct {
+	Backend string `json:"backend"`
+	Up      bool   `json:"up"`
 }
 
 // ANCHOR: probes
@@ -35,12 +43,19 @@ func (s *Server) health(c *gin.Context) {
 
 // readiness is the readiness probe: 503 while starting and from the first
 // moment of shutdown, so Kubernetes sends traffic only while we can take it.
+//
+// It does not fail when Redis is down. Every replica shares that Redis, so
+// all of them would turn unready together and the Service would have no
+// endpoints at all: a cache outage would become a full outage, although
+// hello, info and uncached data still work. The body reports the store for
+// humans; the store_up metric is what alerting watches.
 func (s *Server) readiness(c *gin.Context) {
+	st := &StoreStatus{Backend: s.store.Name(), Up: s.storeState.Load() == storeUp}
 	if !s.ready.Load() {
-		c.JSON(http.StatusServiceUnavailable, StatusBody{Status: "not ready"})
+		c.JSON(http.StatusServiceUnavailable, StatusBody{Status: "not ready", Store: st})
 		return
 	}
-	c.JSON(http.StatusOK, StatusBody{Status: "ready"})
+	c.JSON(http.StatusOK, StatusBody{Status: "ready", Store: st})
 }
 
 // ANCHOR_END: probes

@@ -14,9 +14,12 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/metrics"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/middleware"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/source"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/store"
 )
 
 // PodInfo is what the Downward API tells the pod about itself; every field
@@ -41,6 +44,17 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Now is the clock, replaceable in tests; nil means time.Now.
 	Now func() time.Time
+
+	// Store holds the cache, the visit counter and the events; nil means a
+	// fresh in-memory store.
+	Store Store
+	// Source is the slow data source behind the cache; nil means
+	// source.Slow with no latency.
+	Source Source
+	// CacheTTL is how long a cached item lives; 0 means one minute.
+	CacheTTL time.Duration
+	// StorePingInterval is how often Serve checks the store; 0 means 5s.
+	StorePingInterval time.Duration
 }
 
 // Server is the API service. Handlers are its methods, so each test gets an
@@ -52,6 +66,11 @@ type Server struct {
 	started time.Time
 	ready   atomic.Bool
 	handler http.Handler
+
+	store      Store
+	source     Source
+	flight     singleflight.Group
+	storeState atomic.Int32 // storeUnknown, storeUp or storeDown
 }
 
 // New builds a server; it is not ready until Serve runs.
@@ -62,11 +81,25 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
+	if opts.Store == nil {
+		opts.Store = store.NewMemory(opts.Now)
+	}
+	if opts.Source == nil {
+		opts.Source = source.Slow{}
+	}
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = time.Minute
+	}
+	if opts.StorePingInterval == 0 {
+		opts.StorePingInterval = 5 * time.Second
+	}
 	s := &Server{
 		opts:    opts,
 		log:     opts.Logger,
 		metrics: metrics.New(opts.Build),
 		started: opts.Now(),
+		store:   opts.Store,
+		source:  opts.Source,
 	}
 	s.handler = s.routes()
 	return s
@@ -114,6 +147,10 @@ func (s *Server) routes() http.Handler {
 	v1 := r.Group("/api/v1")
 	v1.GET("/hello", s.hello)
 	v1.GET("/info", s.info)
+	v1.GET("/data/:id", s.data)
+	v1.GET("/visits", s.visits)
+	v1.POST("/visits", s.recordVisit)
+	v1.GET("/events", s.events)
 	return r
 }
 
@@ -139,6 +176,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The watcher runs until shutdown is complete: requests served during
+	// the drain still use the store.
+	wctx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	go s.watchStore(wctx, s.opts.StorePingInterval)
 
 	s.SetReady(true)
 	s.log.Info("server ready", zap.String("addr", ln.Addr().String()))
