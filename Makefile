@@ -90,8 +90,9 @@ diff: ## what changed between two versions: make diff A=v0.1 B=v0.2
 	@scripts/diff-versions.sh $(or $(A),$(error set A, e.g. make diff A=v0.1 B=v0.2)) $(or $(B),$(error set B))
 
 .PHONY: bench
-bench: ## load-test benchmarks on 127.0.0.1; results go to docs/benchmarks.md
+bench: ## load-test benchmarks on 127.0.0.1 (v0.1 hello, v0.2 cache); results go to docs/benchmarks.md
 	scripts/bench/hello.sh
+	scripts/bench/cache.sh
 
 .PHONY: fuzz
 fuzz: ## fuzz the request parsers of a version for a while (V=v0.1, FUZZTIME=30s)

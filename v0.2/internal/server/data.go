@@ -47,6 +47,9 @@ const (
 	// DefaultEventsLimit and MaxEventsLimit bound /api/v1/events?limit=.
 	DefaultEventsLimit = 10
 	MaxEventsLimit     = 100
+	// StatusClientClosedRequest is nginx's convention for "the client went
+	// away before the answer": it keeps such requests out of the 5xx counts.
+	StatusClientClosedRequest = 499
 	// sourceTimeout bounds one shared fetch (config caps latency at 10s).
 	sourceTimeout = 15 * time.Second
 )
@@ -82,6 +85,11 @@ func (s *Server) data(c *gin.Context) {
 	cached, ok, err := s.store.GetCache(ctx, key)
 	cacheUp := err == nil
 	switch {
+	case err != nil && ctx.Err() != nil:
+		// The client left (wrk stopping, a browser tab closed): not a cache
+		// failure, and nobody is waiting for an answer.
+		c.AbortWithStatus(StatusClientClosedRequest)
+		return
 	case err != nil:
 		s.storeFailed("cache_get", err)
 		s.metrics.CacheRequests.WithLabelValues("error").Inc()
@@ -205,10 +213,10 @@ func (s *Server) storeUnavailable(c *gin.Context, op string, err error) {
 // failure of an outage (and watchStore logs the recovery): at hundreds of
 // requests per second, one warning per request would bury everything else.
 func (s *Server) storeFailed(op string, err error) {
-	s.metrics.StoreErrors.WithLabelValues(op).Inc()
 	if errors.Is(err, context.Canceled) {
 		return // the client left; Redis is fine
 	}
+	s.metrics.StoreErrors.WithLabelValues(op).Inc()
 	if s.storeState.Swap(storeDown) != storeDown {
 		s.metrics.StoreUp.Set(0)
 		s.log.Warn("store unavailable: cache bypassed, counters answer 503 until it is back",

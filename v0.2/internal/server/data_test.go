@@ -272,3 +272,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// TestDataClientGoneIsNotACacheError: a request whose client has left fails
+// its Redis call with context.Canceled; that must not count as a Redis
+// outage (no cache error, no store error, no outage warning).
+func TestDataClientGoneIsNotACacheError(t *testing.T) {
+	srv := redistest.Start(t)
+	s := New(Options{Store: newRedisStore(t, srv)})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/data/gone", nil).WithContext(ctx))
+	if rec.Code != StatusClientClosedRequest {
+		t.Errorf("status = %d, want %d (client closed request)", rec.Code, StatusClientClosedRequest)
+	}
+	if got := testutil.ToFloat64(s.metrics.CacheRequests.WithLabelValues("error")); got != 0 {
+		t.Errorf("cache_requests_total{result=error} = %v, want 0", got)
+	}
+	if got := testutil.CollectAndCount(s.metrics.StoreErrors); got != 0 {
+		t.Errorf("store_errors_total series = %d, want 0", got)
+	}
+}
