@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 	"go.uber.org/zap"
 )
 
@@ -45,6 +46,9 @@ func NewRedis(o RedisOptions) *Redis {
 		// One quick retry covers a connection the server closed while idle
 		// (e.g. after a Redis restart); more would only delay the fallback.
 		MaxRetries: 1,
+		// Maintenance notifications are a Redis Enterprise/Cloud feature;
+		// plain Redis answers the handshake with an error. Skip it.
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})}
 }
 
