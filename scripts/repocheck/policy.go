@@ -15,40 +15,61 @@ const (
 	labelName   = "app.kubernetes.io/name"
 	labelPartOf = "app.kubernetes.io/part-of"
 	projectName = "cloudnative-go-journey"
+
+	// annotationRunsAsRoot on a pod template is the one documented way out of
+	// the runAsNonRoot rule, for a workload that truly needs uid 0 (the log
+	// collector reads root-owned 0640 files on a hostPath). The value is the
+	// reason, so the exception is visible and reviewed where it is taken;
+	// every other rule still applies to that pod's containers.
+	annotationRunsAsRoot = "cloudnative-go-journey/runs-as-root"
+	// minReasonWords rejects placeholder reasons such as "yes" or "needed".
+	minReasonWords = 3
 )
 
 // workloadPolicy applies the house rules (STYLE.md "Manifests") to objects
 // that carry a Pod template. Other objects pass.
 func workloadPolicy(obj runtime.Object) []string {
 	var (
-		meta  metav1.ObjectMeta
-		pod   corev1.PodSpec
-		isJob bool
+		meta    metav1.ObjectMeta
+		podMeta metav1.ObjectMeta // the pod template's metadata (annotations)
+		pod     corev1.PodSpec
+		isJob   bool
 	)
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
-		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+		meta, podMeta, pod = o.ObjectMeta, o.Spec.Template.ObjectMeta, o.Spec.Template.Spec
 	case *appsv1.StatefulSet:
-		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+		meta, podMeta, pod = o.ObjectMeta, o.Spec.Template.ObjectMeta, o.Spec.Template.Spec
 	case *appsv1.DaemonSet:
-		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+		meta, podMeta, pod = o.ObjectMeta, o.Spec.Template.ObjectMeta, o.Spec.Template.Spec
 	case *appsv1.ReplicaSet:
-		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+		meta, podMeta, pod = o.ObjectMeta, o.Spec.Template.ObjectMeta, o.Spec.Template.Spec
 	case *corev1.ReplicationController:
 		if o.Spec.Template == nil {
 			return []string{"has no pod template"}
 		}
-		meta, pod = o.ObjectMeta, o.Spec.Template.Spec
+		meta, podMeta, pod = o.ObjectMeta, o.Spec.Template.ObjectMeta, o.Spec.Template.Spec
 	case *batchv1.Job:
-		meta, pod, isJob = o.ObjectMeta, o.Spec.Template.Spec, true
+		meta, podMeta, pod, isJob = o.ObjectMeta, o.Spec.Template.ObjectMeta, o.Spec.Template.Spec, true
 	case *batchv1.CronJob:
-		meta, pod, isJob = o.ObjectMeta, o.Spec.JobTemplate.Spec.Template.Spec, true
+		t := o.Spec.JobTemplate.Spec.Template
+		meta, podMeta, pod, isJob = o.ObjectMeta, t.ObjectMeta, t.Spec, true
 	case *corev1.Pod:
-		meta, pod = o.ObjectMeta, o.Spec
+		meta, podMeta, pod = o.ObjectMeta, o.ObjectMeta, o.Spec
 	default:
 		return nil
 	}
 	var msgs []string
+	rootAllowed := false
+	if reason, ok := podMeta.Annotations[annotationRunsAsRoot]; ok {
+		if n := len(strings.Fields(reason)); n < minReasonWords {
+			// The exception is not honoured, so runAsNonRoot is enforced too.
+			msgs = append(msgs, fmt.Sprintf("pod template annotation %s needs a reason of at least %d words, got %q",
+				annotationRunsAsRoot, minReasonWords, reason))
+		} else {
+			rootAllowed = true
+		}
+	}
 	if meta.Labels[labelName] == "" {
 		msgs = append(msgs, fmt.Sprintf("missing label %s", labelName))
 	}
@@ -61,15 +82,17 @@ func workloadPolicy(obj runtime.Object) []string {
 	for _, c := range pod.InitContainers {
 		// Kubernetes only allows probes on native sidecars (restartPolicy: Always).
 		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
-		msgs = append(msgs, containerPolicy("init container "+c.Name, c, pod.SecurityContext, sidecar && !isJob)...)
+		msgs = append(msgs, containerPolicy("init container "+c.Name, c, pod.SecurityContext, sidecar && !isJob, rootAllowed)...)
 	}
 	for _, c := range pod.Containers {
-		msgs = append(msgs, containerPolicy("container "+c.Name, c, pod.SecurityContext, !isJob)...)
+		msgs = append(msgs, containerPolicy("container "+c.Name, c, pod.SecurityContext, !isJob, rootAllowed)...)
 	}
 	return msgs
 }
 
-func containerPolicy(who string, c corev1.Container, psc *corev1.PodSecurityContext, probes bool) []string {
+// containerPolicy checks one container. rootAllowed (the pod carries a valid
+// runs-as-root annotation) lifts the runAsNonRoot rule and nothing else.
+func containerPolicy(who string, c corev1.Container, psc *corev1.PodSecurityContext, probes, rootAllowed bool) []string {
 	var msgs []string
 	add := func(format string, args ...any) {
 		msgs = append(msgs, who+": "+fmt.Sprintf(format, args...))
@@ -107,7 +130,7 @@ func containerPolicy(who string, c corev1.Container, psc *corev1.PodSecurityCont
 	if nonRoot == nil && psc != nil {
 		nonRoot = psc.RunAsNonRoot
 	}
-	if nonRoot == nil || !*nonRoot {
+	if !rootAllowed && (nonRoot == nil || !*nonRoot) {
 		add("securityContext.runAsNonRoot must be true (pod or container)")
 	}
 	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
