@@ -121,12 +121,14 @@ write_kwok_stages() {
 }
 
 # free_port picks an unused 127.0.0.1 port; the ports are only used by this sandbox's processes,
-# which start within seconds, so the race with other programs is acceptable.
+# which start within seconds, so the race with other programs is acceptable. The range stays
+# below Linux's ephemeral ports (32768 and up by default): there, any process's outgoing
+# connection (a test's HTTP client, go mod download) may take the port before we bind it.
 USED_PORTS=" "
 free_port() {
   local p
   while true; do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000))
     [[ "$USED_PORTS" == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       USED_PORTS+="$p "

@@ -23,7 +23,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
 readonly CLUSTER="${CLUSTER:-journey-v0-2}"
 readonly NAMESPACE=journey
-readonly SERVICES=(api)
+# Our images: cmd/<svc> -> journey/<svc>:$VERSION.
+readonly SERVICES=(api log-collector cleanup)
+# Manifest folders under k8s/, applied in this order (Redis before its clients).
+readonly COMPONENTS=(redis api cleanup log-collector)
+# What `wait` waits for and `load` restarts: "<namespace> <kind>/<name>".
+readonly WORKLOADS=("journey statefulset/redis" "journey deployment/api" "journey-logs daemonset/log-collector")
 readonly SMOKE_URL="${SMOKE_URL:-http://127.0.0.1:30080}"
 readonly WAIT_TIMEOUT="${WAIT_TIMEOUT:-180s}"
 KUBECTL="${KUBECTL:-kubectl}"
@@ -104,10 +109,16 @@ step_load() {
         docker save "$image" | docker exec -i "$node" ctr --namespace=k8s.io images import -
       done
     fi
-    # The tag never changes, so a re-loaded image reaches running pods only
-    # through a restart (on the first deploy there is nothing to restart).
-    if kc -n "$NAMESPACE" get "deployment/$svc" >/dev/null 2>&1; then
-      kc -n "$NAMESPACE" rollout restart "deployment/$svc"
+  done
+  # The tags never change, so re-loaded images reach running pods only
+  # through a restart (on the first deploy there is nothing to restart).
+  # The CronJob's next Job simply starts with the new image.
+  local w ns obj
+  for w in "${WORKLOADS[@]}"; do
+    read -r ns obj <<<"$w"
+    [[ $obj == statefulset/redis ]] && continue # not our image
+    if kc -n "$ns" get "$obj" >/dev/null 2>&1; then
+      kc -n "$ns" rollout restart "$obj"
     fi
   done
 }
@@ -115,23 +126,45 @@ step_load() {
 
 # ANCHOR: step-apply
 step_apply() {
-  local svc
+  local dir
   say "apply: manifests in k8s/ (server-side apply)"
   kc apply --server-side -f "$ROOT/k8s/namespace.yaml"
-  for svc in "${SERVICES[@]}"; do
-    kc apply --server-side -f "$ROOT/k8s/$svc/"
+  ensure_secret
+  for dir in "${COMPONENTS[@]}"; do
+    kc apply --server-side -f "$ROOT/k8s/$dir/"
   done
 }
+
+# ANCHOR: secret
+# The Redis password never lives in git: it is generated once per cluster
+# and kept in the Secret "redis", which Redis, the API and the cleanup job
+# read. Re-running keeps the existing password: env vars and args are fixed
+# when a container starts, so a new one would leave pods started before and
+# after the change with different passwords (NOAUTH/WRONGPASS).
+ensure_secret() {
+  if kc -n "$NAMESPACE" get secret redis >/dev/null 2>&1; then
+    echo "secret/redis exists, keeping its password"
+    return 0
+  fi
+  local password
+  password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | cut -c1-24)
+  kc -n "$NAMESPACE" create secret generic redis --from-literal=password="$password"
+  kc -n "$NAMESPACE" label secret redis app.kubernetes.io/name=redis app.kubernetes.io/part-of=cloudnative-go-journey
+}
+# ANCHOR_END: secret
 # ANCHOR_END: step-apply
 
 # ANCHOR: step-wait
 step_wait() {
-  local svc
-  for svc in "${SERVICES[@]}"; do
-    say "wait: deployment/$svc rolled out (timeout $WAIT_TIMEOUT)"
-    kc -n "$NAMESPACE" rollout status "deployment/$svc" --timeout="$WAIT_TIMEOUT"
+  local w ns obj
+  for w in "${WORKLOADS[@]}"; do
+    read -r ns obj <<<"$w"
+    say "wait: $obj in $ns rolled out (timeout $WAIT_TIMEOUT)"
+    kc -n "$ns" rollout status "$obj" --timeout="$WAIT_TIMEOUT"
   done
-  kc -n "$NAMESPACE" get pods -o wide
+  kc -n "$NAMESPACE" get statefulsets,deployments,cronjobs,pvc
+  kc -n journey-logs get daemonset log-collector
+  kc get pods -A -l app.kubernetes.io/part-of=cloudnative-go-journey -o wide
 }
 # ANCHOR_END: step-wait
 
@@ -143,19 +176,65 @@ step_smoke() {
   fi
   need curl "apt-get install curl / brew install curl"
   say "smoke: calling the API through the cluster at $SMOKE_URL"
-  local path body
+  local path body id
   for path in /ready "/api/v1/hello?name=kind" /metrics; do
-    if ! body=$(curl -fsS --retry 10 --retry-delay 2 --retry-all-errors --max-time 5 "$SMOKE_URL$path"); then
-      die "smoke: GET $path failed. Try: kubectl --context kind-$CLUSTER -n $NAMESPACE get pods,svc,endpointslices"
-    fi
+    body=$(fetch GET "$path")
     case $path in
-      /ready) [[ $body == *'"ready"'* ]] || die "smoke: /ready answered $body" ;;
+      /ready) [[ $body == *'"ready"'* && $body == *'"backend":"redis"'* ]] || die "smoke: /ready answered $body" ;;
       /api/v1/hello*) [[ $body == *'Hello, kind!'* ]] || die "smoke: hello answered $body" ;;
-      /metrics) [[ $body == *'http_requests_total'* ]] || die "smoke: /metrics has no http_requests_total" ;;
+      /metrics) [[ $body == *'cache_requests_total'* ]] || die "smoke: /metrics has no cache_requests_total" ;;
     esac
     echo "GET $path -> ok"
   done
-  echo "smoke: passed. Try: curl $SMOKE_URL/api/v1/info"
+
+  # Cache-aside through Redis: a fresh id is a MISS, then a HIT.
+  id="smoke-$(date +%s)"
+  [[ $(fetch_cache_header "/api/v1/data/$id") == MISS ]] || die "smoke: first GET /api/v1/data/$id was not a MISS"
+  [[ $(fetch_cache_header "/api/v1/data/$id") == HIT ]] || die "smoke: second GET /api/v1/data/$id was not a HIT (is Redis reachable?)"
+  echo "GET /api/v1/data/$id -> MISS, then HIT"
+  body=$(fetch POST /api/v1/visits)
+  [[ $body == *'"store":"redis"'* ]] || die "smoke: POST /api/v1/visits answered $body"
+  echo "POST /api/v1/visits -> $body"
+
+  # The collector on the API's nodes has shipped the API's access log.
+  say "smoke: log-collector output mentions namespace journey"
+  local tries=0
+  until kc -n journey-logs logs daemonset/log-collector --all-containers --since=5m 2>/dev/null | grep -q '"namespace":"journey"'; do
+    ((++tries < 20)) || die "smoke: no log-collector record for namespace journey. Try: kubectl -n journey-logs logs ds/log-collector"
+    sleep 3
+  done
+  echo "log-collector -> ok"
+
+  # Run the CronJob once now instead of waiting for its schedule.
+  say "smoke: one cleanup run (a Job from cronjob/cleanup)"
+  kc -n "$NAMESPACE" delete job cleanup-smoke --ignore-not-found
+  kc -n "$NAMESPACE" create job cleanup-smoke --from=cronjob/cleanup
+  local state i
+  for i in $(seq 1 60); do
+    # Complete or Failed (after backoffLimit retries), whichever comes first.
+    state=$(kc -n "$NAMESPACE" get job cleanup-smoke -o jsonpath='{.status.conditions[?(@.status=="True")].type}')
+    case $state in
+      *Complete*) break ;;
+      *Failed*) die "smoke: cleanup job failed. Try: kubectl -n $NAMESPACE logs job/cleanup-smoke" ;;
+    esac
+    ((i < 60)) || die "smoke: cleanup job not done after 120s. Try: kubectl -n $NAMESPACE describe job cleanup-smoke"
+    sleep 2
+  done
+  kc -n "$NAMESPACE" logs job/cleanup-smoke | tail -n 3
+  echo "smoke: passed. Try: curl $SMOKE_URL/api/v1/events"
+}
+
+# fetch prints the body of METHOD path, retrying while the service comes up.
+fetch() {
+  local method=$1 path=$2 body
+  if ! body=$(curl -fsS -X "$method" --retry 10 --retry-delay 2 --retry-all-errors --max-time 5 "$SMOKE_URL$path"); then
+    die "smoke: $method $path failed. Try: kubectl --context kind-$CLUSTER -n $NAMESPACE get pods,svc,endpointslices"
+  fi
+  printf '%s' "$body"
+}
+
+fetch_cache_header() {
+  curl -fsS -o /dev/null -D - --max-time 5 "$SMOKE_URL$1" | tr -d '\r' | awk 'tolower($1) == "x-cache:" { print $2 }'
 }
 # ANCHOR_END: step-smoke
 

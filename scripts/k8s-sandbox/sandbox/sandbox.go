@@ -148,14 +148,25 @@ func start(tb testing.TB) (*Sandbox, string, error) {
 		return nil, fmt.Sprintf("the sandbox binaries are not built in %s: run %s build (about 15 min cold)", vars["SANDBOX_BIN_DIR"], script), nil
 	}
 	began := time.Now()
-	cmd := exec.Command(script, "up")
-	cmd.Env = env
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	for attempt := 1; ; attempt++ {
+		out.Reset()
+		cmd := exec.Command(script, "up")
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if err == nil {
+			break
+		}
 		down := exec.Command(script, "down")
 		down.Env = env
 		_ = down.Run()
+		// A port picked as free can still be taken by another process before
+		// the component binds it; a second attempt picks new ports.
+		if attempt == 1 && strings.Contains(out.String(), "address already in use") {
+			tb.Logf("k8s sandbox: a port was taken during start-up, retrying once:\n%s", out.String())
+			continue
+		}
 		return nil, "", fmt.Errorf("%s up: %w\n%s", script, err, out.String())
 	}
 	tb.Logf("k8s sandbox up in %s (state %s)", time.Since(began).Round(100*time.Millisecond), stateDir)

@@ -179,7 +179,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	// Logs go to stderr (zap's production default), keeping stdout for the
-	// dry-run listing, so `cleanup --dry-run | wc -l` counts items only.
+	// dry-run listing, so `cleanup --dry-run | grep -c ^would` counts the items.
 	// The kubelet collects both streams, so nothing is lost in the cluster.
 	log, err := logger.New(false, "info")
 	if err != nil {
