@@ -29,6 +29,7 @@ run: ## run the newest finished version locally on embedded defaults (no Docker,
 	@echo "==> $(RUN_VERSION) api on http://127.0.0.1:$(RUN_PORT)   (Ctrl-C stops it)"
 	@echo "    http://127.0.0.1:$(RUN_PORT)/api/v1/hello?name=Gopher"
 	@echo "    http://127.0.0.1:$(RUN_PORT)/api/v1/info    /health    /ready    /metrics"
+	@echo "    every endpoint of $(RUN_VERSION): $(RUN_VERSION)/README.md (接口一览)"
 	@echo "    try: curl -s 'http://127.0.0.1:$(RUN_PORT)/api/v1/hello?name=Gopher'"
 	@# Locally nothing routes traffic by readiness, so skip the Kubernetes drain.
 	@JOURNEY_ENV=development JOURNEY_PORT=$(RUN_PORT) JOURNEY_SHUTDOWN_DRAIN=0s exec .bin/api-$(RUN_VERSION)

@@ -23,12 +23,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
 readonly CLUSTER="${CLUSTER:-journey-v0-2}"
 readonly NAMESPACE=journey
+# ANCHOR: components
 # Our images: cmd/<svc> -> journey/<svc>:$VERSION.
 readonly SERVICES=(api log-collector cleanup)
 # Manifest folders under k8s/, applied in this order (Redis before its clients).
 readonly COMPONENTS=(redis api cleanup log-collector)
 # What `wait` waits for and `load` restarts: "<namespace> <kind>/<name>".
 readonly WORKLOADS=("journey statefulset/redis" "journey deployment/api" "journey-logs daemonset/log-collector")
+# ANCHOR_END: components
 readonly SMOKE_URL="${SMOKE_URL:-http://127.0.0.1:30080}"
 readonly WAIT_TIMEOUT="${WAIT_TIMEOUT:-180s}"
 KUBECTL="${KUBECTL:-kubectl}"
@@ -199,7 +201,10 @@ step_smoke() {
   # The collector on the API's nodes has shipped the API's access log.
   say "smoke: log-collector output mentions namespace journey"
   local tries=0
-  until kc -n journey-logs logs daemonset/log-collector --all-containers --since=5m 2>/dev/null | grep -q '"namespace":"journey"'; do
+  # -l reads every collector pod (logs daemonset/… picks one, maybe the
+  # control plane's, where no API pod runs); --tail=-1 undoes -l's default of 10.
+  until kc -n journey-logs logs -l app.kubernetes.io/name=log-collector --tail=-1 --since=5m 2>/dev/null |
+    grep -q '"namespace":"journey"'; do
     ((++tries < 20)) || die "smoke: no log-collector record for namespace journey. Try: kubectl -n journey-logs logs ds/log-collector"
     sleep 3
   done

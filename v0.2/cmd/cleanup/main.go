@@ -149,8 +149,8 @@ func (c config) validate() error {
 	if c.RedisAddr == "" {
 		errs = append(errs, "no Redis address: set --redis-addr or "+envName("redis-addr"))
 	}
-	if c.RedisDB < 0 {
-		errs = append(errs, fmt.Sprintf("redis-db %d must not be negative", c.RedisDB))
+	if c.RedisDB < 0 || c.RedisDB > 15 {
+		errs = append(errs, fmt.Sprintf("redis-db %d out of range (0-15, as in the API)", c.RedisDB))
 	}
 	if c.RedisTimeout <= 0 {
 		errs = append(errs, fmt.Sprintf("redis-timeout %s must be positive", c.RedisTimeout))

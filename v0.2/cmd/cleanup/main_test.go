@@ -90,7 +90,8 @@ func TestParseConfig(t *testing.T) {
 		{name: "batch-10001-rejected", args: []string{"--redis-addr", "r:1", "--batch", "10001"}, wantErr: "batch 10001 out of range 1..10000"},
 		{name: "negative-retention-rejected", args: []string{"--redis-addr", "r:1", "--retention=-1h"}, wantErr: "retention -1h0m0s must be positive"},
 		{name: "zero-deadline-rejected", args: []string{"--redis-addr", "r:1", "--deadline", "0s"}, wantErr: "deadline 0s must be positive"},
-		{name: "negative-db-rejected", args: []string{"--redis-addr", "r:1", "--redis-db=-1"}, wantErr: "redis-db -1 must not be negative"},
+		{name: "negative-db-rejected", args: []string{"--redis-addr", "r:1", "--redis-db=-1"}, wantErr: "redis-db -1 out of range (0-15"},
+		{name: "db-16-rejected", args: []string{"--redis-addr", "r:1", "--redis-db=16"}, wantErr: "redis-db 16 out of range (0-15"},
 		{
 			name:    "bad-env-value-names-the-variable",
 			env:     map[string]string{"JOURNEY_REDIS_ADDR": "r:1", "JOURNEY_CLEANUP_RETENTION": "a day"},

@@ -83,6 +83,7 @@ const (
 	DryRunKeyPrefix   = "would unlink stale key: "
 )
 
+// ANCHOR: run
 // Run removes expired events, then stale cache keys. It checks ctx between
 // batches and returns ctx's error when cancelled (e.g. on SIGTERM). Stopping
 // part-way is safe: each batch is idempotent (ZREM / UNLINK of items that are
@@ -105,6 +106,8 @@ func Run(ctx context.Context, rdb redis.Cmdable, o Options) (Result, error) {
 	}
 	return res, nil
 }
+
+// ANCHOR_END: run
 
 // ANCHOR: events
 func removeEvents(ctx context.Context, rdb redis.Cmdable, o Options, res *Result) error {

@@ -83,6 +83,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("source.latency", 100*time.Millisecond)
 }
 
+// ANCHOR: load
 // Load builds the configuration. file may be empty (no config file); getenv
 // is os.Getenv in production and a map lookup in tests, so tests never touch
 // the process environment.
@@ -124,6 +125,8 @@ func Load(file string, getenv func(string) string) (Config, error) {
 func EnvName(key string) string {
 	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
+
+// ANCHOR_END: load
 
 // Validate reports every invalid value at once, so one run shows all mistakes.
 func (c Config) Validate() error {

@@ -124,6 +124,7 @@ func (s *Server) data(c *gin.Context) {
 
 // ANCHOR_END: cache-aside
 
+// ANCHOR: singleflight
 // fetch collapses concurrent misses for one id into a single source call
 // (singleflight), so a popular key expiring does not send a stampede of
 // identical queries to the slow source. The shared call is detached from any
@@ -145,6 +146,8 @@ func (s *Server) fetch(ctx context.Context, id string) (source.Item, error) {
 	}
 }
 
+// ANCHOR_END: singleflight
+
 // VisitsBody is the body of /api/v1/visits.
 type VisitsBody struct {
 	Visits int64        `json:"visits"`
@@ -152,6 +155,7 @@ type VisitsBody struct {
 	Event  *store.Event `json:"event,omitempty"`
 }
 
+// ANCHOR: record-visit
 // recordVisit counts a visit and adds it to the recent events. Unlike the
 // cache, the counter has no fallback: when Redis is down the client gets a
 // 503 that names the cause, instead of a number that would silently be wrong.
@@ -170,6 +174,7 @@ func (s *Server) recordVisit(c *gin.Context) {
 	c.JSON(http.StatusOK, VisitsBody{Visits: n, Store: s.store.Name(), Event: &ev})
 }
 
+// ANCHOR_END: record-visit
 func (s *Server) visits(c *gin.Context) {
 	n, err := s.store.Visits(c.Request.Context())
 	if err != nil {
@@ -203,6 +208,7 @@ func (s *Server) events(c *gin.Context) {
 	c.JSON(http.StatusOK, EventsBody{Events: evs})
 }
 
+// ANCHOR: store-failed
 func (s *Server) storeUnavailable(c *gin.Context, op string, err error) {
 	s.storeFailed(op, err)
 	middleware.AbortWithError(c, http.StatusServiceUnavailable, "store_unavailable",
@@ -224,6 +230,7 @@ func (s *Server) storeFailed(op string, err error) {
 	}
 }
 
+// ANCHOR_END: store-failed
 // ANCHOR: watch-store
 // watchStore pings the store every interval until ctx ends, keeps the
 // store_up gauge current and logs each outage and recovery once. It never

@@ -251,9 +251,10 @@ func TestVisitCounterSurvivesRedisRestart(t *testing.T) {
 	}
 
 	post(2)
-	// appendfsync everysec: what was written more than a second before a
-	// SIGKILL is on disk. Wait out that second, then kill.
-	time.Sleep(1500 * time.Millisecond)
+	// appendfsync everysec: while a background fsync runs, Redis may hold
+	// new AOF writes back for up to 2s, so a SIGKILL right after a write
+	// can lose it (this test saw that happen). Wait that out, then kill.
+	time.Sleep(2500 * time.Millisecond)
 	srv.Kill(t)
 	srv.Start(t)
 	if got := visits(); !strings.Contains(got, `"visits":7`) {

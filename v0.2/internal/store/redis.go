@@ -87,6 +87,7 @@ func (r *Redis) SetCache(ctx context.Context, key string, value []byte, ttl time
 	return nil
 }
 
+// ANCHOR: record-visit
 // RecordVisit increments the counter and appends the event in one MULTI/EXEC
 // transaction, so the two never disagree.
 func (r *Redis) RecordVisit(ctx context.Context, ev Event) (int64, error) {
@@ -108,6 +109,7 @@ func (r *Redis) RecordVisit(ctx context.Context, ev Event) (int64, error) {
 	return incr.Val(), nil
 }
 
+// ANCHOR_END: record-visit
 // Visits returns the counter; a missing key means no visit yet.
 func (r *Redis) Visits(ctx context.Context) (int64, error) {
 	n, err := r.c.Get(ctx, VisitsKey).Int64()

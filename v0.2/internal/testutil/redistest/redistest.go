@@ -123,8 +123,8 @@ func (s *Server) Stop(t testing.TB) {
 	s.stop(t, syscall.SIGTERM)
 }
 
-// Kill ends the server with SIGKILL, like an OOM kill or a node failure:
-// only what AOF (fsync every second) already wrote survives.
+// Kill ends the server with SIGKILL, like an OOM kill: with appendfsync
+// everysec the last second or two of writes may be lost.
 func (s *Server) Kill(t testing.TB) {
 	t.Helper()
 	s.stop(t, syscall.SIGKILL)
