@@ -98,7 +98,8 @@ type Collector struct {
 	malformedSample string
 	lastReport      time.Time
 
-	ready atomic.Bool
+	resumed bool // resumeRotated has run
+	ready   atomic.Bool
 }
 
 // New validates opts and loads the positions file.
@@ -221,6 +222,10 @@ func (c *Collector) shutdown() error {
 // file for good. Polling once a second costs one readdir and one stat per
 // file and can never miss a rotation or a write.
 func (c *Collector) cycle(ctx context.Context) (busy bool, err error) {
+	if !c.resumed {
+		c.resumed = true
+		c.resumeRotated()
+	}
 	// Rotated files first: their lines come before the new file's. A
 	// rotated file was read to its end when the rotation was seen, and is
 	// kept one more poll in case the runtime wrote to it before reopening.
@@ -291,7 +296,7 @@ func (c *Collector) scan() error {
 			}
 			continue
 		}
-		if c.exclude[meta.Namespace] || (meta.Namespace == c.opts.SelfNamespace && meta.Pod == c.opts.SelfPod) {
+		if c.skip(meta) {
 			continue
 		}
 		path := filepath.Join(c.opts.LogDir, name)
@@ -346,9 +351,23 @@ func (c *Collector) scan() error {
 	return nil
 }
 
+// skip reports whether a file is never read: an excluded namespace or the
+// collector's own pod.
+func (c *Collector) skip(meta FileMeta) bool {
+	return c.exclude[meta.Namespace] || (meta.Namespace == c.opts.SelfNamespace && meta.Pod == c.opts.SelfPod)
+}
+
 // open starts tailing path, resuming from a saved position of the same file.
 func (c *Collector) open(path string, meta FileMeta) (*tailer, error) {
-	f, err := os.Open(path)
+	return c.openFile(path, path, meta)
+}
+
+// openFile opens name and tails it as path (the LogDir entry it belongs to:
+// records, positions and logs carry that path), resuming from a saved
+// position of the same file. name differs from path only for a file the
+// kubelet rotated while the collector was stopped.
+func (c *Collector) openFile(name, path string, meta FileMeta) (*tailer, error) {
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
@@ -367,12 +386,121 @@ func (c *Collector) open(path string, meta FileMeta) (*tailer, error) {
 					t.readPos, t.lineStart, t.emittedUntil = p.Offset, p.Offset, p.EmittedUntil
 				}
 			}
-			c.log.Info("tailing file", zap.String("path", path), zap.Int64("offset", t.readPos))
+			c.log.Info("tailing file", zap.String("path", path), zap.String("file", name), zap.Int64("offset", t.readPos))
 			return t, nil
 		}
 	}
 	f.Close()
 	return nil, err
+}
+
+// resumeRotated runs once, before the first scan. It finds the files the
+// kubelet rotated while the collector was stopped: a saved position whose
+// (dev, inode) is no longer at its path. Rotation renamed that file to
+// <n>.log.<YYYYMMDD-HHMMSS> next to the new <n>.log, so it is looked up
+// by (dev, inode) in the directory of the symlink's target, and read from
+// its saved offset to the end as a retired file: before the new file, as
+// if the rotation had been seen while running.
+//
+// Limits: the kubelet gzips every rotated file but the newest one when it
+// rotates again. A .gz is a new file (new inode, and cannot be appended
+// to), so after two rotations while stopped the old file is not found and
+// its lines after the saved offset are lost; the middle file, created and
+// rotated while stopped, has no position and is not read at all. Neither
+// case repeats a line: what has no position is only read if it is the
+// current file, from its start. A file whose symlink was removed while
+// stopped (the container is gone) is not looked for either.
+func (c *Collector) resumeRotated() {
+	type found struct {
+		name, path string
+		meta       FileMeta
+		id         fileID
+	}
+	var todo []found
+	for id, p := range c.positions {
+		meta, ok := ParseFileName(filepath.Base(p.Path))
+		if !ok || c.skip(meta) {
+			continue
+		}
+		if fi, err := os.Stat(p.Path); err == nil {
+			if cur, err := idOf(fi); err == nil && cur == id {
+				continue // still the current file: scan opens it
+			}
+		}
+		dir, base, ok := linkTarget(p.Path)
+		if !ok {
+			continue
+		}
+		if name := findRotated(dir, base, id); name != "" {
+			todo = append(todo, found{name: name, path: p.Path, meta: meta, id: id})
+		} else {
+			c.log.Warn("file rotated while stopped and its rotated file not found: lines after the saved offset are lost",
+				zap.String("path", p.Path), zap.String("dir", dir), zap.Any("file", id), zap.Int64("offset", p.Offset))
+		}
+	}
+	// Oldest first within a path: the time stamps in the names sort.
+	sort.Slice(todo, func(i, j int) bool {
+		if todo[i].path != todo[j].path {
+			return todo[i].path < todo[j].path
+		}
+		return todo[i].name < todo[j].name
+	})
+	for _, r := range todo {
+		t, err := c.openFile(r.name, r.path, r.meta)
+		if err != nil {
+			c.log.Warn("cannot open rotated file", zap.String("file", r.name), zap.Error(err))
+			continue
+		}
+		if t.id != r.id {
+			// Replaced between the lookup and the open: without its
+			// position, reading it would repeat lines.
+			t.f.Close()
+			continue
+		}
+		c.m.Rotations.Inc()
+		c.log.Info("file rotated while stopped: reading the rest of the old file", zap.String("path", r.path), zap.String("file", r.name))
+		c.retired = append(c.retired, t)
+	}
+}
+
+// linkTarget returns the directory and name of the file a LogDir entry
+// points at; a plain file (not a symlink) rotates next to itself.
+func linkTarget(path string) (dir, base string, ok bool) {
+	target, err := os.Readlink(path)
+	if err != nil {
+		if _, err := os.Lstat(path); err != nil {
+			return "", "", false // removed
+		}
+		target = path
+	} else if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(path), target)
+	}
+	return filepath.Dir(target), filepath.Base(target), true
+}
+
+// findRotated returns the path of the uncompressed rotated copy of base
+// (base.<time stamp>) in dir that is the file id, or "".
+func findRotated(dir, base string, id fileID) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		name := e.Name()
+		// .gz and its .tmp while being written are new files: they cannot
+		// have the inode.
+		if !strings.HasPrefix(name, base+".") || strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".tmp") {
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if got, err := idOf(fi); err == nil && got == id {
+			return filepath.Join(dir, name)
+		}
+	}
+	return ""
 }
 
 // drain reads t to its current end, whatever the budget.

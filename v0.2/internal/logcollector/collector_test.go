@@ -1,10 +1,12 @@
 package logcollector
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,9 +46,9 @@ func TestCollectorEnrichesRecords(t *testing.T) {
 	if got := counter(r.m.Files); got != 1 {
 		t.Errorf("files gauge = %v, want 1", got)
 	}
-	if !r.c.Ready() {
-		t.Error("Ready() = false after records came out, want true")
-	}
+	// Records are flushed inside the first cycle and Ready is set when the
+	// cycle returns: they may come out a moment before it.
+	waitFor(t, "Ready() to turn true after the first cycle", r.c.Ready)
 }
 
 func TestCollectorJoinsPartialLines(t *testing.T) {
@@ -323,51 +325,93 @@ func TestCollectorRestartInsidePartialRecord(t *testing.T) {
 }
 
 // TestCollectorRestartNeitherLosesNorRepeats writes numbered records (some
-// split into partial chunks on both streams) while the collector is
-// stopped and restarted in the middle; the records written and emitted
-// must be exactly the same multiset.
+// split into partial chunks on both streams) in three phases: A while run 1
+// reads (run 1 is stopped once it has emitted part of them, possibly while
+// A is still being written), B while no collector runs (ending in P chunks
+// whose F chunks come in C), C while run 2 reads. The records written and
+// emitted must be exactly the same multiset.
 func TestCollectorRestartNeitherLosesNorRepeats(t *testing.T) {
 	n := newNode(t)
 	files := []*logFile{n.container("journey", "api-0", "api", 1), n.container("journey", "redis-0", "redis", 2)}
-	const total = 3000
+	const phaseA, phaseB, total = 1500, 500, 3000
+	// One record per file whose P chunk is written in phase B and whose F
+	// chunk in phase C.
+	splitFirst, splitLast := phaseA+phaseB, phaseA+phaseB+len(files)
 
-	var written sync.Map // seq -> true
-	writerDone := make(chan struct{})
-	var progress atomic.Int64 // records written so far
-	go func() {
-		defer close(writerDone)
-		for i := 0; i < total; i++ {
-			lf := files[i%len(files)]
-			stream := []string{"stdout", "stderr"}[i/2%2]
-			line := seqLine(i)
+	var (
+		stopped      atomic.Bool  // no collector runs
+		whileStopped atomic.Int64 // chunks written while stopped
+	)
+	fileOf := func(i int) *logFile { return files[i%len(files)] }
+	streamOf := func(i int) string { return []string{"stdout", "stderr"}[i/2%2] }
+	write := func(lf *logFile, s string) {
+		lf.write(s)
+		if stopped.Load() {
+			whileStopped.Add(1)
+		}
+	}
+	head := func(i int) string { return seqLine(i)[:len(seqLine(i))/2] }
+	tail := func(i int) string { return seqLine(i)[len(seqLine(i))/2:] }
+	// writeRange writes records [from, to), every third one in two chunks
+	// like the runtime splitting a long line, so a stop can land between
+	// them; pause slows the writer so a collector runs while it writes.
+	writeRange := func(from, to int, pause bool) {
+		for i := from; i < to; i++ {
+			lf, stream := fileOf(i), streamOf(i)
 			if i%3 == 0 {
-				// Two writes, like the runtime splitting a long line: a
-				// stop can land between the chunks.
-				half := len(line) / 2
-				lf.write(cri(stream, "P", line[:half]))
-				lf.write(cri(stream, "F", line[half:]))
+				write(lf, cri(stream, "P", head(i)))
+				write(lf, cri(stream, "F", tail(i)))
 			} else {
-				lf.write(cri(stream, "F", line))
+				write(lf, cri(stream, "F", seqLine(i)))
 			}
-			written.Store(i, true)
-			progress.Add(1)
-			if i%100 == 0 {
-				time.Sleep(time.Millisecond) // keep writing through the restart
+			if pause && i%50 == 0 {
+				time.Sleep(time.Millisecond)
 			}
 		}
+	}
+
+	// Phase A, while run 1 reads.
+	phaseADone := make(chan struct{})
+	go func() {
+		defer close(phaseADone)
+		writeRange(0, phaseA, true)
 	}()
 	// Runs before the files are closed, also when the test fails early.
-	t.Cleanup(func() { <-writerDone })
-
+	t.Cleanup(func() { <-phaseADone })
 	r1 := n.start()
-	waitFor(t, "a third of the records", func() bool { return len(r1.out.records(t)) >= total/3 })
+	waitFor(t, "run 1 to emit some records", func() bool { return len(r1.out.records(t)) >= phaseA/5 })
+	stopped.Store(true)
 	r1.stop(t)
-	// Write some more while nothing is reading.
-	waitFor(t, "the writer to go on", func() bool { return progress.Load() >= total/2 || isClosed(writerDone) })
+	<-phaseADone
+
+	// Phase B: nothing reads.
+	writeRange(phaseA, splitFirst, false)
+	for i := splitFirst; i < splitLast; i++ {
+		write(fileOf(i), cri(streamOf(i), "P", head(i)))
+	}
+
+	// Phase C, while run 2 reads.
 	r2 := n.start()
-	<-writerDone
+	stopped.Store(false)
+	for i := splitFirst; i < splitLast; i++ {
+		write(fileOf(i), cri(streamOf(i), "F", tail(i)))
+	}
+	writeRange(splitLast, total, true)
 	waitFor(t, "all records", func() bool { return len(r1.out.records(t))+len(r2.out.records(t)) >= total })
 	r2.stop(t)
+
+	emitted1, emitted2 := len(r1.out.records(t)), len(r2.out.records(t))
+	t.Logf("run 1 emitted %d, %d chunks written while stopped, run 2 emitted %d", emitted1, whileStopped.Load(), emitted2)
+	// Each phase happened: otherwise the test would not test a restart.
+	if emitted1 == 0 || emitted1 >= total {
+		t.Errorf("run 1 emitted %d records, want some but fewer than %d", emitted1, total)
+	}
+	if got, want := whileStopped.Load(), int64(phaseB); got < want {
+		t.Errorf("%d chunks written while stopped, want at least %d", got, want)
+	}
+	if emitted2 == 0 {
+		t.Error("run 2 emitted nothing, want the records written while stopped and after")
+	}
 
 	counts := map[int]int{}
 	for _, out := range []*syncBuffer{r1.out, r2.out} {
@@ -375,13 +419,10 @@ func TestCollectorRestartNeitherLosesNorRepeats(t *testing.T) {
 			counts[seqOf(rec)]++
 		}
 	}
-	emitted := 0
 	for seq, c := range counts {
-		emitted += c
-		if _, ok := written.Load(seq); !ok {
-			t.Errorf("seq %d emitted but never written", seq)
-		}
-		if c != 1 {
+		if seq < 0 || seq >= total {
+			t.Errorf("seq %d emitted %d times but never written", seq, c)
+		} else if c != 1 {
 			t.Errorf("seq %d emitted %d times, want once", seq, c)
 		}
 	}
@@ -390,18 +431,157 @@ func TestCollectorRestartNeitherLosesNorRepeats(t *testing.T) {
 			t.Errorf("seq %d written but never emitted", i)
 		}
 	}
-	if emitted != total {
-		t.Errorf("emitted %d records, written %d", emitted, total)
+	if emitted1+emitted2 != total {
+		t.Errorf("emitted %d records, written %d", emitted1+emitted2, total)
 	}
-	t.Logf("run 1 emitted %d, run 2 emitted %d", len(r1.out.records(t)), len(r2.out.records(t)))
 }
 
-func isClosed(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
+// TestCollectorReadsFileRotatedWhileStopped: the kubelet rotates a file
+// while the collector is stopped, after lines were appended to it. The
+// restarted collector finds the rotated file by (dev, inode), reads it from
+// the saved offset, then the new file: every line once, in order. A file
+// that was not rotated resumes as before.
+func TestCollectorReadsFileRotatedWhileStopped(t *testing.T) {
+	n := newNode(t)
+	rotated := n.container("journey", "api-0", "api", 1)
+	steady := n.container("journey", "redis-0", "redis", 2)
+	seq := map[*logFile]int{}
+	writeLines := func(lf *logFile, k int) {
+		for range k {
+			lf.write(cri("stdout", "F", seqLine(seq[lf])))
+			seq[lf]++
+		}
+	}
+	writeLines(rotated, 10)
+	writeLines(steady, 10)
+	r1 := n.start()
+	waitFor(t, "20 records", func() bool { return len(r1.out.records(t)) == 20 })
+	r1.stop(t)
+
+	writeLines(rotated, 5) // after the saved offset, in the file about to rotate
+	rotated.rotate("20260102-150600")
+	writeLines(rotated, 5) // the new 0.log
+	writeLines(steady, 5)
+
+	r2 := n.start()
+	waitFor(t, "10 records", func() bool { return len(r2.out.records(t)) >= 10 })
+	// The rotated file is closed once a poll finds nothing more in it.
+	waitFor(t, "the rotated file closed", func() bool { return counter(r2.m.Files) == 2 })
+	r2.stop(t)
+
+	perPod := map[string][]int{}
+	for _, out := range []*syncBuffer{r1.out, r2.out} {
+		for _, rec := range out.records(t) {
+			perPod[rec.Pod] = append(perPod[rec.Pod], seqOf(rec))
+		}
+	}
+	for _, pod := range []string{"api-0", "redis-0"} {
+		got := perPod[pod]
+		want := make([]int, 15)
+		for i := range want {
+			want[i] = i
+		}
+		if pod == "api-0" {
+			want = append(want, 15, 16, 17, 18, 19)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pod %s: seqs %v, want %v (every line once, in order)", pod, got, want)
+		}
+	}
+	if got := counter(r2.m.Rotations); got != 1 {
+		t.Errorf("rotations metric = %v, want 1", got)
+	}
+	// The rotated file is forgotten: positions hold the two current files.
+	ps, err := loadPositions(n.positions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 {
+		t.Errorf("positions = %+v, want 2 files", ps)
+	}
+}
+
+// TestCollectorRotatedTwiceWhileStopped documents the limit: after two
+// rotations while stopped, the middle file (created and rotated while
+// stopped) has no position and is not read, and once the kubelet has
+// gzipped the oldest one (a new inode) its unread lines are lost too. What
+// is read is read once, in order, and nothing crashes.
+func TestCollectorRotatedTwiceWhileStopped(t *testing.T) {
+	tests := []struct {
+		name     string
+		compress bool // the kubelet gzips all but the newest rotated file
+		want     []int
+	}{
+		{name: "oldest-kept-uncompressed-read", want: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18}},
+		{name: "oldest-gzipped-lost", compress: true, want: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 18}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newNode(t)
+			lf := n.container("journey", "api-0", "api", 1)
+			next := 0
+			writeLines := func(k int) {
+				for range k {
+					lf.write(cri("stdout", "F", seqLine(next)))
+					next++
+				}
+			}
+			writeLines(10)
+			r1 := n.start()
+			waitFor(t, "10 records", func() bool { return len(r1.out.records(t)) == 10 })
+			r1.stop(t)
+
+			writeLines(3) // 10-12 in the oldest file, after the saved offset
+			first := lf.target + ".20260102-150600"
+			lf.rotate("20260102-150600")
+			writeLines(3) // 13-15 in the middle file
+			if tt.compress {
+				gzipFile(t, first)
+			}
+			lf.rotate("20260102-150700")
+			writeLines(3) // 16-18 in the new 0.log
+
+			r2 := n.start()
+			waitFor(t, "the new file's records", func() bool {
+				recs := r2.out.records(t)
+				return len(recs) > 0 && seqOf(recs[len(recs)-1]) == 18
+			})
+			waitFor(t, "only the new file tailed", func() bool { return counter(r2.m.Files) == 1 })
+			r2.stop(t)
+
+			var got []int
+			for _, out := range []*syncBuffer{r1.out, r2.out} {
+				for _, rec := range out.records(t) {
+					got = append(got, seqOf(rec))
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("seqs %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// gzipFile replaces path with path.gz like the kubelet: a new file.
+func gzipFile(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".gz", buf.Bytes(), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 type Position struct {
 	Dev          uint64 `json:"dev"`
 	Ino          uint64 `json:"ino"`
-	Path         string `json:"path"` // for humans; files are matched by (dev, ino)
+	Path         string `json:"path"` // files are matched by (dev, ino); the path leads to a file rotated while stopped
 	Offset       int64  `json:"offset"`
 	EmittedUntil int64  `json:"emitted_until"`
 }
