@@ -1,0 +1,216 @@
+// Package server wires the HTTP handlers, middleware and the server's
+// lifecycle: readiness, drain and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/metrics"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/middleware"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/source"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/store"
+)
+
+// PodInfo is what the Downward API tells the pod about itself; every field
+// is empty when the service runs outside Kubernetes.
+type PodInfo struct {
+	Name      string `json:"name,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Node      string `json:"node,omitempty"`
+	IP        string `json:"ip,omitempty"`
+}
+
+// Options are the server's dependencies and settings.
+type Options struct {
+	Logger   *zap.Logger
+	Build    metrics.BuildInfo
+	Hostname string
+	Pod      PodInfo
+	// Drain is how long to keep serving after shutdown starts while
+	// readiness already fails.
+	Drain time.Duration
+	// ShutdownTimeout bounds the graceful shutdown after the drain.
+	ShutdownTimeout time.Duration
+	// Now is the clock, replaceable in tests; nil means time.Now.
+	Now func() time.Time
+
+	// Store holds the cache, the visit counter and the events; nil means a
+	// fresh in-memory store.
+	Store Store
+	// Source is the slow data source behind the cache; nil means
+	// source.Slow with no latency.
+	Source Source
+	// CacheTTL is how long a cached item lives; 0 means one minute.
+	CacheTTL time.Duration
+	// StorePingInterval is how often Serve checks the store; 0 means 5s.
+	StorePingInterval time.Duration
+}
+
+// Server is the API service. Handlers are its methods, so each test gets an
+// isolated instance with its own registry and readiness state.
+type Server struct {
+	opts    Options
+	log     *zap.Logger
+	metrics *metrics.Metrics
+	started time.Time
+	ready   atomic.Bool
+	handler http.Handler
+
+	store      Store
+	source     Source
+	flight     singleflight.Group
+	storeState atomic.Int32 // storeUnknown, storeUp or storeDown
+}
+
+// New builds a server; it is not ready until Serve runs.
+func New(opts Options) *Server {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Store == nil {
+		opts.Store = store.NewMemory(opts.Now)
+	}
+	if opts.Source == nil {
+		opts.Source = source.Slow{}
+	}
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = time.Minute
+	}
+	if opts.StorePingInterval == 0 {
+		opts.StorePingInterval = 5 * time.Second
+	}
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		metrics: metrics.New(opts.Build),
+		started: opts.Now(),
+		store:   opts.Store,
+		source:  opts.Source,
+	}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler returns the HTTP handler with all middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// SetReady flips readiness; Serve does it at start and at shutdown.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+func (s *Server) routes() http.Handler {
+	// Release mode silences gin's debug route dump: all output goes through zap.
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	// No proxy in front is trusted, so gin never takes the client address
+	// from X-Forwarded-For (a client could spoof it); the access log uses
+	// the peer address.
+	if err := r.SetTrustedProxies(nil); err != nil {
+		panic(err) // nil never fails; a failure here is a programming error
+	}
+	// Order matters: the request ID first so every later log has it; metrics
+	// and access log outside recovery so a recovered panic is counted as 500.
+	r.Use(
+		middleware.RequestID(),
+		middleware.Metrics(s.metrics),
+		// Probes hit every pod every few seconds: log them at debug only.
+		middleware.AccessLog(s.log, "/health", "/ready"),
+		middleware.Recovery(s.log),
+	)
+	r.NoRoute(func(c *gin.Context) {
+		middleware.AbortWithError(c, http.StatusNotFound, "not_found", "no route for "+c.Request.URL.Path)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		middleware.AbortWithError(c, http.StatusMethodNotAllowed, "method_not_allowed",
+			"method "+c.Request.Method+" not allowed on "+c.Request.URL.Path)
+	})
+
+	r.GET("/health", s.health)
+	r.GET("/ready", s.readiness)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{
+		Registry: s.metrics.Registry, // also count the handler's own errors
+	})))
+	v1 := r.Group("/api/v1")
+	v1.GET("/hello", s.hello)
+	v1.GET("/info", s.info)
+	v1.GET("/data/:id", s.data)
+	v1.GET("/visits", s.visits)
+	v1.POST("/visits", s.recordVisit)
+	v1.GET("/events", s.events)
+	return r
+}
+
+// ANCHOR: serve
+// Serve serves on ln until ctx is cancelled (SIGTERM in main), then shuts
+// down in the order Kubernetes needs:
+//  1. readiness fails at once. The pod is already marked terminating in its
+//     EndpointSlices; failing readiness also tells health-checking load
+//     balancers and anything else that probes us;
+//  2. the server keeps serving for the drain period, because kube-proxy on
+//     every node and external load balancers keep routing to the pod until
+//     they have seen that change;
+//  3. http.Server.Shutdown closes idle connections and waits for in-flight
+//     requests, bounded by the shutdown timeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second, // slow-loris guard
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	// The watcher runs until shutdown is complete: requests served during
+	// the drain still use the store.
+	wctx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	go s.watchStore(wctx, s.opts.StorePingInterval)
+
+	s.SetReady(true)
+	s.log.Info("server ready", zap.String("addr", ln.Addr().String()))
+
+	select {
+	case err := <-errc:
+		s.SetReady(false)
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	s.SetReady(false)
+	s.log.Info("shutdown started: readiness failing, draining", zap.Duration("drain", s.opts.Drain))
+	select {
+	case <-time.After(s.opts.Drain):
+	case err := <-errc:
+		return fmt.Errorf("serve during drain: %w", err)
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("graceful shutdown did not finish within %s: %w", s.opts.ShutdownTimeout, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	s.log.Info("shutdown complete")
+	return nil
+}
+
+// ANCHOR_END: serve

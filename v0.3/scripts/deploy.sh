@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Deploy v0.3 to a local kind cluster, step by step.
+#
+#   ./scripts/deploy.sh                 # all: up build load apply wait smoke
+#   ./scripts/deploy.sh build load apply wait   # any steps, in the order given
+#   ./scripts/deploy.sh down            # delete the kind cluster
+#   ./scripts/deploy.sh --no-kind       # apply wait smoke on the cluster KUBECONFIG points
+#       # at (the test sandbox): no Docker, no kind; smoke is skipped there
+#
+# Every step is safe to re-run. DEBUG=1 prints each command.
+set -euo pipefail
+[[ "${DEBUG:-0}" == 1 ]] && set -x
+
+# ANCHOR: versions
+# ---- pinned versions: an upgrade shows up in `make diff` ----
+readonly VERSION=v0.3
+readonly KIND_VERSION=v0.33.0
+readonly KIND_NODE_IMAGE="kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
+readonly KUBECTL_VERSION=v1.37.0
+# ANCHOR_END: versions
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+readonly CLUSTER="${CLUSTER:-journey-v0-3}"
+readonly NAMESPACE=journey
+# ANCHOR: components
+# Our images: cmd/<svc> -> journey/<svc>:$VERSION.
+readonly SERVICES=(api log-collector cleanup)
+# Manifest folders under k8s/, applied in this order (Redis before its clients).
+readonly COMPONENTS=(redis api cleanup log-collector)
+# What `wait` waits for and `load` restarts: "<namespace> <kind>/<name>".
+readonly WORKLOADS=("journey statefulset/redis" "journey deployment/api" "journey-logs daemonset/log-collector")
+# ANCHOR_END: components
+readonly SMOKE_URL="${SMOKE_URL:-http://127.0.0.1:30080}"
+readonly WAIT_TIMEOUT="${WAIT_TIMEOUT:-180s}"
+KUBECTL="${KUBECTL:-kubectl}"
+
+NO_KIND=0
+
+if [[ -t 1 ]]; then BLUE=$'\033[1;34m' RED=$'\033[1;31m' RESET=$'\033[0m'; else BLUE='' RED='' RESET=''; fi
+say() { printf '\n%s==> %s%s\n' "$BLUE" "$*" "$RESET"; }
+die() { printf '%serror: %s%s\n' "$RED" "$*" "$RESET" >&2; exit 1; }
+
+need() {
+  local tool=$1 hint=$2
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found. Install it: $hint"
+}
+
+kc() {
+  if [[ $NO_KIND == 1 ]]; then
+    "$KUBECTL" "$@"
+  else
+    "$KUBECTL" --context "kind-$CLUSTER" "$@"
+  fi
+}
+
+check_tools() {
+  local step
+  for step in "$@"; do
+    case $step in
+      up | load | down)
+        need kind "go install sigs.k8s.io/kind@$KIND_VERSION (or https://kind.sigs.k8s.io/docs/user/quick-start/#installation)"
+        need docker "https://docs.docker.com/get-docker/ (kind runs its nodes as Docker containers)" ;;
+      build)
+        need docker "https://docs.docker.com/get-docker/" ;;
+    esac
+  done
+  need "$KUBECTL" "https://kubernetes.io/docs/tasks/tools/ (version $KUBECTL_VERSION)"
+}
+
+# ANCHOR: step-up
+step_up() {
+  say "up: kind cluster $CLUSTER"
+  if kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+    echo "cluster $CLUSTER exists, reusing it"
+  else
+    echo "creating cluster $CLUSTER (1 control-plane + 2 workers, takes a minute or two)"
+    kind create cluster --name "$CLUSTER" --image "$KIND_NODE_IMAGE" \
+      --config "$ROOT/k8s/kind-config.yaml" --wait 120s
+  fi
+  kc cluster-info
+}
+# ANCHOR_END: step-up
+
+# ANCHOR: step-build
+step_build() {
+  local svc commit build_time
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  build_time=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  for svc in "${SERVICES[@]}"; do
+    say "build: image journey/$svc:$VERSION"
+    docker build -f "$ROOT/cmd/$svc/Dockerfile" -t "journey/$svc:$VERSION" \
+      --build-arg VERSION="$VERSION" --build-arg COMMIT="$commit" --build-arg BUILD_TIME="$build_time" \
+      "$ROOT"
+    docker image ls "journey/$svc:$VERSION"
+  done
+}
+# ANCHOR_END: step-build
+
+# ANCHOR: step-load
+step_load() {
+  local svc image node
+  for svc in "${SERVICES[@]}"; do
+    image="journey/$svc:$VERSION"
+    say "load: $image into kind (nodes cannot pull it from a registry)"
+    if ! kind load docker-image "$image" --name "$CLUSTER"; then
+      # Known failure with some Docker versions/containerd snapshotters:
+      # import the image into each node's containerd directly.
+      echo "kind load failed; falling back to ctr import on each node"
+      for node in $(kind get nodes --name "$CLUSTER"); do
+        docker save "$image" | docker exec -i "$node" ctr --namespace=k8s.io images import -
+      done
+    fi
+  done
+  # The tags never change, so re-loaded images reach running pods only
+  # through a restart (on the first deploy there is nothing to restart).
+  # The CronJob's next Job simply starts with the new image.
+  local w ns obj
+  for w in "${WORKLOADS[@]}"; do
+    read -r ns obj <<<"$w"
+    [[ $obj == statefulset/redis ]] && continue # not our image
+    if kc -n "$ns" get "$obj" >/dev/null 2>&1; then
+      kc -n "$ns" rollout restart "$obj"
+    fi
+  done
+}
+# ANCHOR_END: step-load
+
+# ANCHOR: step-apply
+step_apply() {
+  local dir
+  say "apply: manifests in k8s/ (server-side apply)"
+  kc apply --server-side -f "$ROOT/k8s/namespace.yaml"
+  ensure_secret
+  for dir in "${COMPONENTS[@]}"; do
+    kc apply --server-side -f "$ROOT/k8s/$dir/"
+  done
+}
+
+# ANCHOR: secret
+# The Redis password never lives in git: it is generated once per cluster
+# and kept in the Secret "redis", which Redis, the API and the cleanup job
+# read. Re-running keeps the existing password: env vars and args are fixed
+# when a container starts, so a new one would leave pods started before and
+# after the change with different passwords (NOAUTH/WRONGPASS).
+ensure_secret() {
+  if kc -n "$NAMESPACE" get secret redis >/dev/null 2>&1; then
+    echo "secret/redis exists, keeping its password"
+    return 0
+  fi
+  local password
+  password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | cut -c1-24)
+  kc -n "$NAMESPACE" create secret generic redis --from-literal=password="$password"
+  kc -n "$NAMESPACE" label secret redis app.kubernetes.io/name=redis app.kubernetes.io/part-of=cloudnative-go-journey
+}
+# ANCHOR_END: secret
+# ANCHOR_END: step-apply
+
+# ANCHOR: step-wait
+step_wait() {
+  local w ns obj
+  for w in "${WORKLOADS[@]}"; do
+    read -r ns obj <<<"$w"
+    say "wait: $obj in $ns rolled out (timeout $WAIT_TIMEOUT)"
+    kc -n "$ns" rollout status "$obj" --timeout="$WAIT_TIMEOUT"
+  done
+  kc -n "$NAMESPACE" get statefulsets,deployments,cronjobs,pvc
+  kc -n journey-logs get daemonset log-collector
+  kc get pods -A -l app.kubernetes.io/part-of=cloudnative-go-journey -o wide
+}
+# ANCHOR_END: step-wait
+
+# ANCHOR: step-smoke
+step_smoke() {
+  if [[ $NO_KIND == 1 ]]; then
+    echo "smoke: skipped in sandbox (needs real containers)"
+    return 0
+  fi
+  need curl "apt-get install curl / brew install curl"
+  say "smoke: calling the API through the cluster at $SMOKE_URL"
+  local path body id
+  for path in /ready "/api/v1/hello?name=kind" /metrics; do
+    body=$(fetch GET "$path")
+    case $path in
+      /ready) [[ $body == *'"ready"'* && $body == *'"backend":"redis"'* ]] || die "smoke: /ready answered $body" ;;
+      /api/v1/hello*) [[ $body == *'Hello, kind!'* ]] || die "smoke: hello answered $body" ;;
+      /metrics) [[ $body == *'cache_requests_total'* ]] || die "smoke: /metrics has no cache_requests_total" ;;
+    esac
+    echo "GET $path -> ok"
+  done
+
+  # Cache-aside through Redis: a fresh id is a MISS, then a HIT.
+  id="smoke-$(date +%s)"
+  [[ $(fetch_cache_header "/api/v1/data/$id") == MISS ]] || die "smoke: first GET /api/v1/data/$id was not a MISS"
+  [[ $(fetch_cache_header "/api/v1/data/$id") == HIT ]] || die "smoke: second GET /api/v1/data/$id was not a HIT (is Redis reachable?)"
+  echo "GET /api/v1/data/$id -> MISS, then HIT"
+  body=$(fetch POST /api/v1/visits)
+  [[ $body == *'"store":"redis"'* ]] || die "smoke: POST /api/v1/visits answered $body"
+  echo "POST /api/v1/visits -> $body"
+
+  # The collector on the API's nodes has shipped the API's access log.
+  say "smoke: log-collector output mentions namespace journey"
+  local tries=0
+  # -l reads every collector pod (logs daemonset/… picks one, maybe the
+  # control plane's, where no API pod runs); --tail=-1 undoes -l's default of 10.
+  until kc -n journey-logs logs -l app.kubernetes.io/name=log-collector --tail=-1 --since=5m 2>/dev/null |
+    grep -q '"namespace":"journey"'; do
+    ((++tries < 20)) || die "smoke: no log-collector record for namespace journey. Try: kubectl -n journey-logs logs ds/log-collector"
+    sleep 3
+  done
+  echo "log-collector -> ok"
+
+  # Run the CronJob once now instead of waiting for its schedule.
+  say "smoke: one cleanup run (a Job from cronjob/cleanup)"
+  kc -n "$NAMESPACE" delete job cleanup-smoke --ignore-not-found
+  kc -n "$NAMESPACE" create job cleanup-smoke --from=cronjob/cleanup
+  local state i
+  for i in $(seq 1 60); do
+    # Complete or Failed (after backoffLimit retries), whichever comes first.
+    state=$(kc -n "$NAMESPACE" get job cleanup-smoke -o jsonpath='{.status.conditions[?(@.status=="True")].type}')
+    case $state in
+      *Complete*) break ;;
+      *Failed*) die "smoke: cleanup job failed. Try: kubectl -n $NAMESPACE logs job/cleanup-smoke" ;;
+    esac
+    ((i < 60)) || die "smoke: cleanup job not done after 120s. Try: kubectl -n $NAMESPACE describe job cleanup-smoke"
+    sleep 2
+  done
+  kc -n "$NAMESPACE" logs job/cleanup-smoke | tail -n 3
+  echo "smoke: passed. Try: curl $SMOKE_URL/api/v1/events"
+}
+
+# fetch prints the body of METHOD path, retrying while the service comes up.
+fetch() {
+  local method=$1 path=$2 body
+  if ! body=$(curl -fsS -X "$method" --retry 10 --retry-delay 2 --retry-all-errors --max-time 5 "$SMOKE_URL$path"); then
+    die "smoke: $method $path failed. Try: kubectl --context kind-$CLUSTER -n $NAMESPACE get pods,svc,endpointslices"
+  fi
+  printf '%s' "$body"
+}
+
+fetch_cache_header() {
+  curl -fsS -o /dev/null -D - --max-time 5 "$SMOKE_URL$1" | tr -d '\r' | awk 'tolower($1) == "x-cache:" { print $2 }'
+}
+# ANCHOR_END: step-smoke
+
+step_down() {
+  say "down: deleting kind cluster $CLUSTER"
+  kind delete cluster --name "$CLUSTER"
+}
+
+main() {
+  local steps=()
+  while (($#)); do
+    case $1 in
+      --no-kind) NO_KIND=1 ;;
+      -h | --help) sed -n '2,10p' "${BASH_SOURCE[0]}" | cut -c3-; exit 0 ;;
+      up | build | load | apply | wait | smoke | down) steps+=("$1") ;;
+      all) steps+=(up build load apply wait smoke) ;;
+      *) die "unknown step '$1' (steps: up build load apply wait smoke down all; flag: --no-kind)" ;;
+    esac
+    shift
+  done
+  if ((${#steps[@]} == 0)); then
+    if [[ $NO_KIND == 1 ]]; then steps=(apply wait smoke); else steps=(up build load apply wait smoke); fi
+  fi
+
+  local step
+  if [[ $NO_KIND == 1 ]]; then
+    for step in "${steps[@]}"; do
+      case $step in
+        up | build | load | down) die "step '$step' needs kind and Docker; it cannot run with --no-kind" ;;
+      esac
+    done
+    : "${KUBECONFIG:?--no-kind needs KUBECONFIG pointing at the target cluster}"
+  fi
+  check_tools "${steps[@]}"
+  for step in "${steps[@]}"; do
+    "step_$step"
+  done
+}
+
+main "$@"
