@@ -3,6 +3,7 @@
 #
 #   ./scripts/deploy.sh                 # all: up build load apply wait smoke
 #   ./scripts/deploy.sh build load apply wait   # any steps, in the order given
+#   ./scripts/deploy.sh demo            # load the API, watch the HPA scale up and back down (minutes)
 #   ./scripts/deploy.sh down            # delete the kind cluster
 #   ./scripts/deploy.sh --no-kind       # apply wait smoke on the cluster KUBECONFIG points
 #       # at (the test sandbox): no Docker, no kind; smoke is skipped there
@@ -17,6 +18,8 @@ readonly VERSION=v0.3
 readonly KIND_VERSION=v0.33.0
 readonly KIND_NODE_IMAGE="kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
 readonly KUBECTL_VERSION=v1.37.0
+# The manifest in addons/metrics-server/ is this release (see its header).
+readonly METRICS_SERVER_VERSION=v0.9.0
 # ANCHOR_END: versions
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -135,7 +138,22 @@ step_apply() {
   for dir in "${COMPONENTS[@]}"; do
     kc apply --server-side -f "$ROOT/k8s/$dir/"
   done
+  apply_metrics_server
 }
+
+# ANCHOR: metrics-server
+# The HPA reads CPU and memory from the metrics API (metrics.k8s.io), which
+# metrics-server serves; kind does not install it. The test sandbox runs its
+# own metrics-server, so --no-kind leaves it alone.
+apply_metrics_server() {
+  if [[ $NO_KIND == 1 ]]; then
+    echo "metrics-server: provided by the sandbox, not applied"
+    return 0
+  fi
+  say "apply: metrics-server $METRICS_SERVER_VERSION (addons/metrics-server, with --kubelet-insecure-tls for kind)"
+  kc apply --server-side -f "$ROOT/addons/metrics-server/components.yaml"
+}
+# ANCHOR_END: metrics-server
 
 # ANCHOR: secret
 # The Redis password never lives in git: it is generated once per cluster
@@ -164,7 +182,17 @@ step_wait() {
     say "wait: $obj in $ns rolled out (timeout $WAIT_TIMEOUT)"
     kc -n "$ns" rollout status "$obj" --timeout="$WAIT_TIMEOUT"
   done
-  kc -n "$NAMESPACE" get statefulsets,deployments,cronjobs,pvc
+  if [[ $NO_KIND == 0 ]]; then
+    say "wait: metrics-server and the metrics API (the HPA shows <unknown> until it answers)"
+    kc -n kube-system rollout status deployment/metrics-server --timeout="$WAIT_TIMEOUT"
+    local tries=0
+    until kc get --raw /apis/metrics.k8s.io/v1beta1/nodes >/dev/null 2>&1; do
+      ((++tries < 60)) || die "metrics API not available after 120s. Try: kubectl -n kube-system logs deploy/metrics-server"
+      sleep 2
+    done
+    echo "metrics API answers"
+  fi
+  kc -n "$NAMESPACE" get statefulsets,deployments,cronjobs,pvc,hpa
   kc -n journey-logs get daemonset log-collector
   kc get pods -A -l app.kubernetes.io/part-of=cloudnative-go-journey -o wide
 }
@@ -197,10 +225,22 @@ step_smoke() {
   body=$(fetch POST /api/v1/visits)
   [[ $body == *'"store":"redis"'* ]] || die "smoke: POST /api/v1/visits answered $body"
   echo "POST /api/v1/visits -> $body"
+  body=$(fetch GET "/api/v1/work/cpu?ms=10")
+  [[ $body == *'"kind":"cpu"'* ]] || die "smoke: GET /api/v1/work/cpu answered $body"
+  echo "GET /api/v1/work/cpu?ms=10 -> ok"
+
+  # The HPA has numbers only once metrics-server has scraped the pods twice.
+  say "smoke: the HPA reads CPU utilization from the metrics API"
+  local cpu tries=0
+  until cpu=$(kc -n "$NAMESPACE" get hpa api -o jsonpath='{.status.currentMetrics[?(@.resource.name=="cpu")].resource.current.averageUtilization}') && [[ -n $cpu ]]; do
+    ((++tries < 60)) || die "smoke: HPA api has no CPU metric after 180s. Try: kubectl -n $NAMESPACE describe hpa api"
+    sleep 3
+  done
+  echo "hpa/api -> cpu ${cpu}% of requests"
 
   # The collector on the API's nodes has shipped the API's access log.
   say "smoke: log-collector output mentions namespace journey"
-  local tries=0
+  tries=0
   # -l reads every collector pod (logs daemonset/… picks one, maybe the
   # control plane's, where no API pod runs); --tail=-1 undoes -l's default of 10.
   until kc -n journey-logs logs -l app.kubernetes.io/name=log-collector --tail=-1 --since=5m 2>/dev/null |
@@ -243,6 +283,53 @@ fetch_cache_header() {
 }
 # ANCHOR_END: step-smoke
 
+# ANCHOR: step-demo
+# demo puts CPU load on the API through the NodePort with cmd/loadgen, prints
+# the HPA every few seconds while it scales up, stops the load and keeps
+# printing until it is back at minReplicas, then says how long each took.
+step_demo() {
+  need go "https://go.dev/dl/ (the demo runs cmd/loadgen with go run)"
+  local url="$SMOKE_URL/api/v1/work/cpu?ms=${DEMO_CPU_MS:-50}"
+  local min start load_pid peak=1 up_at='' down_at='' now replicas current
+  min=$(kc -n "$NAMESPACE" get hpa api -o jsonpath='{.spec.minReplicas}')
+  say "demo: ${DEMO_CONCURRENCY:-16} clients on $url for ${DEMO_LOAD:-180s}"
+  (cd "$ROOT" && go run ./cmd/loadgen --url "$url" --concurrency "${DEMO_CONCURRENCY:-16}" \
+    --duration "${DEMO_LOAD:-180s}" --ramp 10s >"${TMPDIR:-/tmp}/journey-demo-load.txt" 2>&1) &
+  load_pid=$!
+  start=$SECONDS
+  while kill -0 "$load_pid" 2>/dev/null; do
+    replicas=$(hpa_line)
+    now=$((SECONDS - start))
+    echo "t+${now}s $replicas"
+    current=$(kc -n "$NAMESPACE" get hpa api -o jsonpath='{.status.currentReplicas}')
+    if ((current > peak)); then
+      peak=$current
+      [[ -n $up_at ]] || up_at=$now
+    fi
+    sleep 5
+  done
+  wait "$load_pid" || die "loadgen failed: $(cat "${TMPDIR:-/tmp}/journey-demo-load.txt")"
+  tail -n 12 "${TMPDIR:-/tmp}/journey-demo-load.txt"
+  ((peak > min)) || die "demo: the HPA never scaled above $min replicas. Try: kubectl -n $NAMESPACE describe hpa api"
+  say "demo: load stopped at t+$((SECONDS - start))s; waiting for the scale-down (stabilization window first)"
+  local stop=$SECONDS
+  while :; do
+    current=$(kc -n "$NAMESPACE" get hpa api -o jsonpath='{.status.currentReplicas}')
+    echo "t+$((SECONDS - start))s $(hpa_line)"
+    if ((current <= min)); then down_at=$((SECONDS - stop)); break; fi
+    ((SECONDS - stop < 600)) || die "demo: still $current replicas 10 minutes after the load stopped"
+    sleep 10
+  done
+  echo "demo: scaled up to $peak replicas (first scale-up ${up_at}s after the load started); back to $min replicas ${down_at}s after it stopped"
+}
+
+# hpa_line prints replicas and utilization for the demo's timeline.
+hpa_line() {
+  kc -n "$NAMESPACE" get hpa api -o \
+    jsonpath='replicas={.status.currentReplicas}->{.status.desiredReplicas} cpu={.status.currentMetrics[?(@.resource.name=="cpu")].resource.current.averageUtilization}% memory={.status.currentMetrics[?(@.resource.name=="memory")].resource.current.averageUtilization}%'
+}
+# ANCHOR_END: step-demo
+
 step_down() {
   say "down: deleting kind cluster $CLUSTER"
   kind delete cluster --name "$CLUSTER"
@@ -254,9 +341,9 @@ main() {
     case $1 in
       --no-kind) NO_KIND=1 ;;
       -h | --help) sed -n '2,10p' "${BASH_SOURCE[0]}" | cut -c3-; exit 0 ;;
-      up | build | load | apply | wait | smoke | down) steps+=("$1") ;;
+      up | build | load | apply | wait | smoke | demo | down) steps+=("$1") ;;
       all) steps+=(up build load apply wait smoke) ;;
-      *) die "unknown step '$1' (steps: up build load apply wait smoke down all; flag: --no-kind)" ;;
+      *) die "unknown step '$1' (steps: up build load apply wait smoke demo down all; flag: --no-kind)" ;;
     esac
     shift
   done
@@ -268,7 +355,7 @@ main() {
   if [[ $NO_KIND == 1 ]]; then
     for step in "${steps[@]}"; do
       case $step in
-        up | build | load | down) die "step '$step' needs kind and Docker; it cannot run with --no-kind" ;;
+        up | build | load | demo | down) die "step '$step' needs kind and Docker; it cannot run with --no-kind" ;;
       esac
     done
     : "${KUBECONFIG:?--no-kind needs KUBECONFIG pointing at the target cluster}"

@@ -119,6 +119,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Store:           st,
 		Source:          source.Slow{Latency: cfg.Source.Latency},
 		CacheTTL:        cfg.Cache.TTL,
+		Work: server.WorkLimits{
+			CPUMaxMS:         cfg.Work.CPU.MaxMS,
+			MemoryMaxMB:      cfg.Work.Memory.MaxMB,
+			MemoryMaxSeconds: cfg.Work.Memory.MaxSeconds,
+			MemoryMaxTotalMB: cfg.Work.Memory.MaxTotalMB,
+		},
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr())

@@ -121,6 +121,8 @@ func TestBinaryEndpoints(t *testing.T) {
 			name: "request-id-echoed", path: "/health", header: map[string]string{"X-Request-ID": "trace-42"},
 			wantStatus: 200, wantHeader: map[string]string{"X-Request-ID": "trace-42"},
 		},
+		{name: "work-cpu-200", path: "/api/v1/work/cpu?ms=5", wantStatus: 200, wantBody: []string{`"kind":"cpu","ms":5`, `"pod":"api-0"`}},
+		{name: "work-memory-400-over-bound", path: "/api/v1/work/memory?mb=2000", wantStatus: 400, wantBody: []string{`"code":"invalid_mb"`}},
 		{name: "unknown-404-json", path: "/does/not/exist", wantStatus: 404, wantBody: []string{`"code":"not_found"`}},
 		{name: "wrong-method-405-json", method: http.MethodDelete, path: "/api/v1/info", wantStatus: 405, wantBody: []string{`"code":"method_not_allowed"`}},
 		{

@@ -57,6 +57,26 @@ type Config struct {
 		Latency time.Duration `mapstructure:"latency"`
 	} `mapstructure:"source"`
 	// ANCHOR_END: redis-config
+	// ANCHOR: work-config
+	// Work bounds the load endpoints of v0.3: whatever a client asks for (a
+	// typo such as mb=2000), one request can never take more than this.
+	Work struct {
+		CPU struct {
+			// MaxMS is the longest busy computation one request may ask for.
+			MaxMS int `mapstructure:"max_ms"`
+		} `mapstructure:"cpu"`
+		Memory struct {
+			// MaxMB is the most one request may allocate.
+			MaxMB int `mapstructure:"max_mb"`
+			// MaxSeconds is the longest it may hold it; below the server's
+			// 30 s write timeout, so the answer always gets out.
+			MaxSeconds int `mapstructure:"max_seconds"`
+			// MaxTotalMB caps all requests together: more is refused (429)
+			// instead of growing towards the container's memory limit.
+			MaxTotalMB int `mapstructure:"max_total_mb"`
+		} `mapstructure:"memory"`
+	} `mapstructure:"work"`
+	// ANCHOR_END: work-config
 }
 
 // Addr is the listen address for the configured port on all interfaces,
@@ -81,6 +101,10 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("redis.timeout", 500*time.Millisecond)
 	v.SetDefault("cache.ttl", 60*time.Second)
 	v.SetDefault("source.latency", 100*time.Millisecond)
+	v.SetDefault("work.cpu.max_ms", 1000)
+	v.SetDefault("work.memory.max_mb", 32)
+	v.SetDefault("work.memory.max_seconds", 20)
+	v.SetDefault("work.memory.max_total_mb", 64)
 }
 
 // ANCHOR: load
@@ -166,6 +190,18 @@ func (c Config) Validate() error {
 	}
 	if c.Source.Latency < 0 || c.Source.Latency > 10*time.Second {
 		errs = append(errs, fmt.Sprintf("source.latency %s must be between 0s and 10s", c.Source.Latency))
+	}
+	if c.Work.CPU.MaxMS < 1 || c.Work.CPU.MaxMS > 10000 {
+		errs = append(errs, fmt.Sprintf("work.cpu.max_ms %d out of range (1-10000)", c.Work.CPU.MaxMS))
+	}
+	if c.Work.Memory.MaxMB < 1 || c.Work.Memory.MaxMB > 1024 {
+		errs = append(errs, fmt.Sprintf("work.memory.max_mb %d out of range (1-1024)", c.Work.Memory.MaxMB))
+	}
+	if c.Work.Memory.MaxSeconds < 1 || c.Work.Memory.MaxSeconds > 25 {
+		errs = append(errs, fmt.Sprintf("work.memory.max_seconds %d out of range (1-25, below the 30s write timeout)", c.Work.Memory.MaxSeconds))
+	}
+	if c.Work.Memory.MaxTotalMB < c.Work.Memory.MaxMB || c.Work.Memory.MaxTotalMB > 4096 {
+		errs = append(errs, fmt.Sprintf("work.memory.max_total_mb %d out of range (work.memory.max_mb-4096)", c.Work.Memory.MaxTotalMB))
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid config: " + strings.Join(errs, "; "))

@@ -35,6 +35,14 @@ type Metrics struct {
 	// StoreUp is 1 while the store answers pings, 0 during an outage.
 	StoreUp prometheus.Gauge
 
+	// WorkRequests counts /api/v1/work/* jobs by kind (cpu, memory) and
+	// result (done, cancelled, rejected, busy).
+	WorkRequests *prometheus.CounterVec
+	// WorkCPUSeconds is the wall time spent in CPU jobs.
+	WorkCPUSeconds prometheus.Counter
+	// WorkMemoryBytes is the memory memory jobs hold right now.
+	WorkMemoryBytes prometheus.GaugeFunc
+
 	// children caches the series of each (method, route, status): the label
 	// sets are few and fixed, and a map hit is cheaper than hashing the
 	// label values on every request.
@@ -68,6 +76,16 @@ func (m *Metrics) Observe(method, route string, status int, took time.Duration) 
 }
 
 // ANCHOR_END: observe
+
+// RegisterWorkMemory exposes the bytes held by memory jobs; the holder
+// lives in the server, so it is registered once the server has one.
+func (m *Metrics) RegisterWorkMemory(inUse func() float64) {
+	m.WorkMemoryBytes = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "work_memory_bytes",
+		Help: "Bytes held by running memory jobs.",
+	}, inUse)
+	m.Registry.MustRegister(m.WorkMemoryBytes)
+}
 
 // New registers the HTTP metrics, a build_info gauge and the Go and process
 // collectors on a fresh registry.
@@ -105,6 +123,14 @@ func New(info BuildInfo) *Metrics {
 			Help: "1 while the store (Redis or memory) answers pings, 0 while it does not.",
 		}),
 		// ANCHOR_END: cache-metrics
+		WorkRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "work_requests_total",
+			Help: "Load-generating jobs by kind (cpu, memory) and result (done, cancelled, rejected, busy).",
+		}, []string{"kind", "result"}),
+		WorkCPUSeconds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "work_cpu_seconds_total",
+			Help: "Wall-clock seconds spent in CPU jobs.",
+		}),
 	}
 	// Pre-create the label values so a dashboard shows 0 instead of nothing
 	// before the first hit, miss or error.
@@ -123,6 +149,8 @@ func New(info BuildInfo) *Metrics {
 		m.CacheRequests,
 		m.StoreErrors,
 		m.StoreUp,
+		m.WorkRequests,
+		m.WorkCPUSeconds,
 		buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

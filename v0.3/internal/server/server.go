@@ -20,6 +20,7 @@ import (
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/middleware"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/source"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/store"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/work"
 )
 
 // PodInfo is what the Downward API tells the pod about itself; every field
@@ -55,6 +56,8 @@ type Options struct {
 	CacheTTL time.Duration
 	// StorePingInterval is how often Serve checks the store; 0 means 5s.
 	StorePingInterval time.Duration
+	// Work bounds the load endpoints; zero fields take the config defaults.
+	Work WorkLimits
 }
 
 // Server is the API service. Handlers are its methods, so each test gets an
@@ -71,6 +74,10 @@ type Server struct {
 	source     Source
 	flight     singleflight.Group
 	storeState atomic.Int32 // storeUnknown, storeUp or storeDown
+
+	memory   *work.Memory
+	workCtx  context.Context // cancelled when the drain is over
+	stopWork context.CancelFunc
 }
 
 // New builds a server; it is not ready until Serve runs.
@@ -93,6 +100,7 @@ func New(opts Options) *Server {
 	if opts.StorePingInterval == 0 {
 		opts.StorePingInterval = 5 * time.Second
 	}
+	opts.Work = opts.Work.withDefaults()
 	s := &Server{
 		opts:    opts,
 		log:     opts.Logger,
@@ -100,7 +108,10 @@ func New(opts Options) *Server {
 		started: opts.Now(),
 		store:   opts.Store,
 		source:  opts.Source,
+		memory:  work.NewMemory(int64(opts.Work.MemoryMaxTotalMB) << 20),
 	}
+	s.workCtx, s.stopWork = context.WithCancel(context.Background())
+	s.metrics.RegisterWorkMemory(func() float64 { return float64(s.memory.InUse()) })
 	s.handler = s.routes()
 	return s
 }
@@ -151,6 +162,8 @@ func (s *Server) routes() http.Handler {
 	v1.GET("/visits", s.visits)
 	v1.POST("/visits", s.recordVisit)
 	v1.GET("/events", s.events)
+	v1.GET("/work/cpu", s.workCPU)
+	v1.GET("/work/memory", s.workMemory)
 	return r
 }
 
@@ -200,6 +213,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve during drain: %w", err)
 	}
 
+	// Jobs still running now would outlast the shutdown timeout: end them.
+	s.stopWork()
 	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -214,3 +229,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // ANCHOR_END: serve
+
+// withDefaults fills zero limits with the config defaults (configs/api.yaml).
+func (w WorkLimits) withDefaults() WorkLimits {
+	if w.CPUMaxMS == 0 {
+		w.CPUMaxMS = 1000
+	}
+	if w.MemoryMaxMB == 0 {
+		w.MemoryMaxMB = 32
+	}
+	if w.MemoryMaxSeconds == 0 {
+		w.MemoryMaxSeconds = 20
+	}
+	if w.MemoryMaxTotalMB == 0 {
+		w.MemoryMaxTotalMB = 64
+	}
+	return w
+}

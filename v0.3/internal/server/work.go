@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/middleware"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/work"
+)
+
+// WorkLimits bound /api/v1/work/*; config.Config.Work fills them.
+type WorkLimits struct {
+	CPUMaxMS         int
+	MemoryMaxMB      int
+	MemoryMaxSeconds int
+	MemoryMaxTotalMB int
+}
+
+// errShuttingDown cancels running jobs once the drain is over, so a long
+// job cannot hold up the shutdown; its client gets a 503 it can retry.
+var errShuttingDown = errors.New("server shutting down")
+
+// WorkBody is the body of a finished /api/v1/work/* job.
+type WorkBody struct {
+	Kind    string  `json:"kind"`
+	MS      int     `json:"ms,omitempty"`
+	Hashes  int64   `json:"hashes,omitempty"`
+	MB      int     `json:"mb,omitempty"`
+	Seconds int     `json:"seconds,omitempty"`
+	TookMS  float64 `json:"took_ms"`
+	Pod     string  `json:"pod,omitempty"`
+}
+
+// intParam reads an integer query parameter in [1, max]; missing means def.
+func intParam(c *gin.Context, name string, def, max int) (int, bool) {
+	v := c.Query(name)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		middleware.AbortWithError(c, http.StatusBadRequest, "invalid_"+name,
+			fmt.Sprintf("%s must be an integer from 1 to %d, got %q", name, max, v))
+		return 0, false
+	}
+	return n, true
+}
+
+// jobContext ends when the client leaves or when shutdown stops the jobs.
+func (s *Server) jobContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(c.Request.Context())
+	stop := context.AfterFunc(s.workCtx, func() { cancel(errShuttingDown) })
+	return ctx, func() { stop(); cancel(nil) }
+}
+
+// jobFailed answers a job that ended early.
+func (s *Server) jobFailed(c *gin.Context, ctx context.Context, kind string) {
+	s.metrics.WorkRequests.WithLabelValues(kind, "cancelled").Inc()
+	if errors.Is(context.Cause(ctx), errShuttingDown) {
+		middleware.AbortWithError(c, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; retry")
+		return
+	}
+	c.AbortWithStatus(StatusClientClosedRequest) // the client is gone
+}
+
+// ANCHOR: work-cpu
+// workCPU serves GET /api/v1/work/cpu?ms=: a busy computation of ms
+// milliseconds (default 100, at most work.cpu.max_ms), the load a CPU-based
+// HPA reacts to.
+func (s *Server) workCPU(c *gin.Context) {
+	ms, ok := intParam(c, "ms", 100, s.opts.Work.CPUMaxMS)
+	if !ok {
+		s.metrics.WorkRequests.WithLabelValues("cpu", "rejected").Inc()
+		return
+	}
+	ctx, done := s.jobContext(c)
+	defer done()
+	start := time.Now()
+	hashes, err := work.BurnCPU(ctx, time.Duration(ms)*time.Millisecond)
+	took := time.Since(start)
+	s.metrics.WorkCPUSeconds.Add(took.Seconds())
+	if err != nil {
+		s.jobFailed(c, ctx, "cpu")
+		return
+	}
+	s.metrics.WorkRequests.WithLabelValues("cpu", "done").Inc()
+	c.JSON(http.StatusOK, WorkBody{Kind: "cpu", MS: ms, Hashes: hashes, TookMS: msOf(took), Pod: s.opts.Pod.Name})
+}
+
+// ANCHOR_END: work-cpu
+
+// ANCHOR: work-memory
+// workMemory serves GET /api/v1/work/memory?mb=&seconds=: hold mb MiB
+// (default 16) for seconds (default 10), within per-request bounds and a
+// budget shared by all requests (429 when it is used up).
+func (s *Server) workMemory(c *gin.Context) {
+	mb, ok := intParam(c, "mb", min(16, s.opts.Work.MemoryMaxMB), s.opts.Work.MemoryMaxMB)
+	if !ok {
+		s.metrics.WorkRequests.WithLabelValues("memory", "rejected").Inc()
+		return
+	}
+	secs, ok := intParam(c, "seconds", min(10, s.opts.Work.MemoryMaxSeconds), s.opts.Work.MemoryMaxSeconds)
+	if !ok {
+		s.metrics.WorkRequests.WithLabelValues("memory", "rejected").Inc()
+		return
+	}
+	ctx, done := s.jobContext(c)
+	defer done()
+	start := time.Now()
+	err := s.memory.Hold(ctx, int64(mb)<<20, time.Duration(secs)*time.Second)
+	switch {
+	case errors.Is(err, work.ErrBusy):
+		s.metrics.WorkRequests.WithLabelValues("memory", "busy").Inc()
+		middleware.AbortWithError(c, http.StatusTooManyRequests, "memory_busy",
+			fmt.Sprintf("running memory jobs already hold up to the %d MiB budget; retry later", s.opts.Work.MemoryMaxTotalMB))
+		return
+	case err != nil:
+		s.jobFailed(c, ctx, "memory")
+		return
+	}
+	s.metrics.WorkRequests.WithLabelValues("memory", "done").Inc()
+	c.JSON(http.StatusOK, WorkBody{Kind: "memory", MB: mb, Seconds: secs, TookMS: msOf(time.Since(start)), Pod: s.opts.Pod.Name})
+}
+
+// ANCHOR_END: work-memory
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,85 @@
+// Package work generates load on purpose, for the autoscaling lesson: CPU
+// that a HorizontalPodAutoscaler can see, and memory that shows up in the
+// container's working set. Every job is bounded and stops when its context
+// ends.
+package work
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// ANCHOR: cpu
+// BurnCPU hashes in a loop for d of wall-clock time and returns how many
+// SHA-256 blocks it computed. It checks ctx between small chunks, so a
+// cancelled request stops within about a millisecond. Under a CPU limit
+// the kernel throttles the loop: the same d then burns less CPU time.
+func BurnCPU(ctx context.Context, d time.Duration) (hashes int64, err error) {
+	deadline := time.Now().Add(d)
+	var sum [sha256.Size]byte
+	for time.Now().Before(deadline) {
+		if err := ctx.Err(); err != nil {
+			return hashes, err
+		}
+		for range 256 {
+			sum = sha256.Sum256(sum[:])
+		}
+		hashes += 256
+	}
+	return hashes, nil
+}
+
+// ANCHOR_END: cpu
+
+// ErrBusy means the memory budget of all running jobs is used up.
+var ErrBusy = errors.New("memory budget of all running jobs exhausted")
+
+// Memory hands out memory within a total budget shared by all requests.
+type Memory struct {
+	budget int64
+	inUse  atomic.Int64
+}
+
+// NewMemory returns a Memory with a total budget in bytes.
+func NewMemory(budget int64) *Memory { return &Memory{budget: budget} }
+
+// InUse is the number of bytes held right now.
+func (m *Memory) InUse() int64 { return m.inUse.Load() }
+
+// ANCHOR: memory
+// Hold allocates size bytes, writes to every page (untouched pages are not
+// resident, and the kubelet measures resident memory), keeps them for d or
+// until ctx ends, then frees them and returns them to the OS at once.
+// Without FreeOSMemory the Go runtime would keep the pages for minutes and
+// a memory-based HPA would never scale back down.
+func (m *Memory) Hold(ctx context.Context, size int64, d time.Duration) error {
+	if m.inUse.Add(size) > m.budget {
+		m.inUse.Add(-size)
+		return ErrBusy
+	}
+	defer m.inUse.Add(-size)
+
+	buf := make([]byte, size)
+	for i := 0; i < len(buf); i += 4096 {
+		buf[i] = 1
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	var err error
+	select {
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-t.C:
+	}
+	runtime.KeepAlive(buf)
+	buf = nil
+	debug.FreeOSMemory()
+	return err
+}
+
+// ANCHOR_END: memory

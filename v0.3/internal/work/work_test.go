@@ -1,0 +1,92 @@
+package work
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestBurnCPURunsForItsDuration(t *testing.T) {
+	start := time.Now()
+	hashes, err := BurnCPU(context.Background(), 50*time.Millisecond)
+	if err != nil || hashes == 0 {
+		t.Fatalf("BurnCPU(50ms) = %d, %v; want some hashes and no error", hashes, err)
+	}
+	if took := time.Since(start); took < 50*time.Millisecond {
+		t.Errorf("BurnCPU(50ms) returned after %s, want >= 50ms", took)
+	}
+}
+
+func TestBurnCPUStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := BurnCPU(ctx, time.Hour)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	// Generous bound for a loaded CI machine; without the ctx check it is an hour.
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("cancelled BurnCPU returned after %s, want promptly", took)
+	}
+}
+
+func heapAlloc() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+func TestHoldReleasesMemoryAfterCancel(t *testing.T) {
+	m := NewMemory(64 << 20)
+	before := heapAlloc()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Hold(ctx, 32<<20, time.Hour) }()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for m.InUse() != 32<<20 {
+		if time.Now().After(deadline) {
+			t.Fatal("Hold never took its 32 MiB")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Hold = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Hold did not return after cancel")
+	}
+	if got := m.InUse(); got != 0 {
+		t.Errorf("InUse after release = %d, want 0", got)
+	}
+	if after := heapAlloc(); after > before+4<<20 {
+		t.Errorf("heap after release = %d MiB, before = %d MiB: the 32 MiB were not freed", after>>20, before>>20)
+	}
+}
+
+func TestHoldRefusesBeyondTheBudget(t *testing.T) {
+	m := NewMemory(48 << 20)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = m.Hold(ctx, 32<<20, time.Hour) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for m.InUse() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("first Hold never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := m.Hold(context.Background(), 32<<20, time.Millisecond); !errors.Is(err, ErrBusy) {
+		t.Errorf("second 32 MiB Hold with a 48 MiB budget = %v, want ErrBusy", err)
+	}
+	if got := m.InUse(); got != 32<<20 {
+		t.Errorf("InUse after the refused Hold = %d, want 32 MiB (the refusal must not leak budget)", got)
+	}
+}
