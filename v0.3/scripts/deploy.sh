@@ -288,20 +288,25 @@ fetch_cache_header() {
 # the HPA every few seconds while it scales up, stops the load and keeps
 # printing until it is back at minReplicas, then says how long each took.
 step_demo() {
-  need go "https://go.dev/dl/ (the demo runs cmd/loadgen with go run)"
+  need go "https://go.dev/dl/ (the demo builds and runs cmd/loadgen)"
   local url="$SMOKE_URL/api/v1/work/cpu?ms=${DEMO_CPU_MS:-50}"
   local min start load_pid peak=1 up_at='' down_at='' now replicas current
   min=$(kc -n "$NAMESPACE" get hpa api -o jsonpath='{.spec.minReplicas}')
+  local loadgen="${TMPDIR:-/tmp}/journey-loadgen"
+  (cd "$ROOT" && go build -o "$loadgen" ./cmd/loadgen) || die "cannot build cmd/loadgen"
   say "demo: ${DEMO_CONCURRENCY:-16} clients on $url for ${DEMO_LOAD:-180s}"
-  (cd "$ROOT" && go run ./cmd/loadgen --url "$url" --concurrency "${DEMO_CONCURRENCY:-16}" \
-    --duration "${DEMO_LOAD:-180s}" --ramp 10s >"${TMPDIR:-/tmp}/journey-demo-load.txt" 2>&1) &
+  # --no-keepalive: a new connection per request, so kube-proxy spreads the
+  # load over the new pods too (kept-alive connections stay on the old ones).
+  "$loadgen" --url "$url" --concurrency "${DEMO_CONCURRENCY:-16}" --no-keepalive \
+    --duration "${DEMO_LOAD:-180s}" --ramp 10s >"${TMPDIR:-/tmp}/journey-demo-load.txt" 2>&1 &
   load_pid=$!
   start=$SECONDS
   while kill -0 "$load_pid" 2>/dev/null; do
     replicas=$(hpa_line)
     now=$((SECONDS - start))
     echo "t+${now}s $replicas"
-    current=$(kc -n "$NAMESPACE" get hpa api -o jsonpath='{.status.currentReplicas}')
+    # desiredReplicas is the HPA's decision; currentReplicas follows a sync later.
+    current=$(kc -n "$NAMESPACE" get hpa api -o jsonpath='{.status.desiredReplicas}')
     if ((current > peak)); then
       peak=$current
       [[ -n $up_at ]] || up_at=$now

@@ -62,7 +62,7 @@ type Config struct {
 	// typo such as mb=2000), one request can never take more than this.
 	Work struct {
 		CPU struct {
-			// MaxMS is the longest busy computation one request may ask for.
+			// MaxMS is the most CPU time (ms) one request may ask for.
 			MaxMS int `mapstructure:"max_ms"`
 		} `mapstructure:"cpu"`
 		Memory struct {

@@ -97,12 +97,10 @@ type Options struct {
 	// Live rewrites one line with \r (for a terminal) instead of printing
 	// a new line each time (for logs and pipes).
 	Live bool
-	// Client sends the requests; nil means NewClient(cfg).
-	Client *http.Client
 }
 
-// NewClient returns the HTTP client Run uses by default.
-func NewClient(cfg Config) *http.Client {
+// newClient returns the HTTP client of one run.
+func newClient(cfg Config) *http.Client {
 	conns := cfg.Concurrency
 	if cfg.Model == Open {
 		conns = cfg.MaxInFlight
@@ -154,11 +152,8 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	client := opts.Client
-	if client == nil {
-		client = NewClient(cfg)
-		defer client.CloseIdleConnections()
-	}
+	client := newClient(cfg)
+	defer client.CloseIdleConnections()
 	g := &generator{cfg: cfg, client: client, rec: newRecorder()}
 
 	runCtx, cancel := context.WithCancelCause(ctx)

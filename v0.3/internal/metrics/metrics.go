@@ -36,9 +36,9 @@ type Metrics struct {
 	StoreUp prometheus.Gauge
 
 	// WorkRequests counts /api/v1/work/* jobs by kind (cpu, memory) and
-	// result (done, cancelled, rejected, busy).
+	// result (done, cancelled, rejected, busy, starved).
 	WorkRequests *prometheus.CounterVec
-	// WorkCPUSeconds is the wall time spent in CPU jobs.
+	// WorkCPUSeconds is the CPU time finished CPU jobs used.
 	WorkCPUSeconds prometheus.Counter
 	// WorkMemoryBytes is the memory memory jobs hold right now.
 	WorkMemoryBytes prometheus.GaugeFunc
@@ -125,11 +125,11 @@ func New(info BuildInfo) *Metrics {
 		// ANCHOR_END: cache-metrics
 		WorkRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "work_requests_total",
-			Help: "Load-generating jobs by kind (cpu, memory) and result (done, cancelled, rejected, busy).",
+			Help: "Load-generating jobs by kind (cpu, memory) and result (done, cancelled, rejected, busy, starved).",
 		}, []string{"kind", "result"}),
 		WorkCPUSeconds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "work_cpu_seconds_total",
-			Help: "Wall-clock seconds spent in CPU jobs.",
+			Help: "CPU seconds used by finished CPU jobs.",
 		}),
 	}
 	// Pre-create the label values so a dashboard shows 0 instead of nothing

@@ -22,6 +22,10 @@ type WorkLimits struct {
 	MemoryMaxTotalMB int
 }
 
+// cpuMaxWall bounds a CPU job's wall-clock time below the server's 30 s
+// write timeout, however throttled the pod is.
+const cpuMaxWall = 25 * time.Second
+
 // errShuttingDown cancels running jobs once the drain is over, so a long
 // job cannot hold up the shutdown; its client gets a 503 it can retry.
 var errShuttingDown = errors.New("server shutting down")
@@ -52,6 +56,7 @@ func intParam(c *gin.Context, name string, def, max int) (int, bool) {
 	return n, true
 }
 
+// ANCHOR: job-context
 // jobContext ends when the client leaves or when shutdown stops the jobs.
 func (s *Server) jobContext(c *gin.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(c.Request.Context())
@@ -69,10 +74,12 @@ func (s *Server) jobFailed(c *gin.Context, ctx context.Context, kind string) {
 	c.AbortWithStatus(StatusClientClosedRequest) // the client is gone
 }
 
+// ANCHOR_END: job-context
 // ANCHOR: work-cpu
-// workCPU serves GET /api/v1/work/cpu?ms=: a busy computation of ms
-// milliseconds (default 100, at most work.cpu.max_ms), the load a CPU-based
-// HPA reacts to.
+// workCPU serves GET /api/v1/work/cpu?ms=: a computation that uses ms
+// milliseconds of CPU time (default 100, at most work.cpu.max_ms), the load
+// a CPU-based HPA reacts to. took_ms in the answer is the wall time: it
+// grows when the pod is throttled at its CPU limit.
 func (s *Server) workCPU(c *gin.Context) {
 	ms, ok := intParam(c, "ms", 100, s.opts.Work.CPUMaxMS)
 	if !ok {
@@ -82,13 +89,19 @@ func (s *Server) workCPU(c *gin.Context) {
 	ctx, done := s.jobContext(c)
 	defer done()
 	start := time.Now()
-	hashes, err := work.BurnCPU(ctx, time.Duration(ms)*time.Millisecond)
+	hashes, err := work.BurnCPU(ctx, time.Duration(ms)*time.Millisecond, cpuMaxWall)
 	took := time.Since(start)
-	s.metrics.WorkCPUSeconds.Add(took.Seconds())
-	if err != nil {
+	switch {
+	case errors.Is(err, work.ErrStarved):
+		s.metrics.WorkRequests.WithLabelValues("cpu", "starved").Inc()
+		middleware.AbortWithError(c, http.StatusServiceUnavailable, "cpu_starved",
+			fmt.Sprintf("could not get %d ms of CPU within %s: the pod is overloaded", ms, cpuMaxWall))
+		return
+	case err != nil:
 		s.jobFailed(c, ctx, "cpu")
 		return
 	}
+	s.metrics.WorkCPUSeconds.Add(float64(ms) / 1000)
 	s.metrics.WorkRequests.WithLabelValues("cpu", "done").Inc()
 	c.JSON(http.StatusOK, WorkBody{Kind: "cpu", MS: ms, Hashes: hashes, TookMS: msOf(took), Pod: s.opts.Pod.Name})
 }

@@ -15,16 +15,35 @@ import (
 )
 
 // ANCHOR: cpu
-// BurnCPU hashes in a loop for d of wall-clock time and returns how many
-// SHA-256 blocks it computed. It checks ctx between small chunks, so a
-// cancelled request stops within about a millisecond. Under a CPU limit
-// the kernel throttles the loop: the same d then burns less CPU time.
-func BurnCPU(ctx context.Context, d time.Duration) (hashes int64, err error) {
-	deadline := time.Now().Add(d)
+// BurnCPU hashes until its goroutine's OS thread has used d of CPU time and
+// returns how many SHA-256 blocks it computed. CPU time, not wall-clock
+// time: under a CPU limit the kernel throttles the thread, so the same job
+// takes longer, and latency falls when the HPA adds pods, as for real work.
+// It checks ctx between small chunks (a cancelled request stops within
+// about a millisecond) and gives up after maxWall: a starved pod answers
+// instead of holding the request past the server's write timeout.
+func BurnCPU(ctx context.Context, d, maxWall time.Duration) (hashes int64, err error) {
+	// Thread CPU time is only meaningful while we stay on one thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0, ok := threadCPU()
+	spent := func() time.Duration {
+		if now, ok2 := threadCPU(); ok && ok2 {
+			return time.Duration(now - cpu0)
+		}
+		return 0
+	}
+	start := time.Now()
+	if !ok { // no thread clock on this OS: fall back to wall-clock time
+		spent = func() time.Duration { return time.Since(start) }
+	}
 	var sum [sha256.Size]byte
-	for time.Now().Before(deadline) {
+	for spent() < d {
 		if err := ctx.Err(); err != nil {
 			return hashes, err
+		}
+		if time.Since(start) > maxWall {
+			return hashes, ErrStarved
 		}
 		for range 256 {
 			sum = sha256.Sum256(sum[:])
@@ -33,6 +52,10 @@ func BurnCPU(ctx context.Context, d time.Duration) (hashes int64, err error) {
 	}
 	return hashes, nil
 }
+
+// ErrStarved means a CPU job could not get its CPU time within its
+// wall-clock bound: the pod is throttled or overloaded.
+var ErrStarved = errors.New("not enough CPU time within the wall-clock bound")
 
 // ANCHOR_END: cpu
 

@@ -10,7 +10,7 @@ import (
 
 func TestBurnCPURunsForItsDuration(t *testing.T) {
 	start := time.Now()
-	hashes, err := BurnCPU(context.Background(), 50*time.Millisecond)
+	hashes, err := BurnCPU(context.Background(), 50*time.Millisecond, time.Minute)
 	if err != nil || hashes == 0 {
 		t.Fatalf("BurnCPU(50ms) = %d, %v; want some hashes and no error", hashes, err)
 	}
@@ -23,7 +23,7 @@ func TestBurnCPUStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := BurnCPU(ctx, time.Hour)
+	_, err := BurnCPU(ctx, time.Hour, 2*time.Hour)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -88,5 +88,33 @@ func TestHoldRefusesBeyondTheBudget(t *testing.T) {
 	}
 	if got := m.InUse(); got != 32<<20 {
 		t.Errorf("InUse after the refused Hold = %d, want 32 MiB (the refusal must not leak budget)", got)
+	}
+}
+
+// TestBurnCPUCountsCPUTimeNotWallTime: while another goroutine competes for
+// the only P, a CPU job needs more wall time than its CPU time; and a job
+// that cannot get its CPU in time gives up with ErrStarved.
+func TestBurnCPUCountsCPUTimeNotWallTime(t *testing.T) {
+	if _, ok := threadCPU(); !ok {
+		t.Skip("no thread CPU clock on this OS: BurnCPU measures wall-clock time")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // a competitor that keeps the one P busy half the time
+		for ctx.Err() == nil {
+			_, _ = BurnCPU(ctx, 5*time.Millisecond, time.Minute)
+			runtime.Gosched()
+		}
+	}()
+	start := time.Now()
+	if _, err := BurnCPU(context.Background(), 100*time.Millisecond, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 150*time.Millisecond {
+		t.Errorf("100ms of CPU next to a busy competitor took %s of wall time, want clearly more than 100ms", took)
+	}
+	if _, err := BurnCPU(context.Background(), time.Second, 50*time.Millisecond); !errors.Is(err, ErrStarved) {
+		t.Errorf("1s of CPU within 50ms of wall time = %v, want ErrStarved", err)
 	}
 }
