@@ -70,6 +70,12 @@ type Config struct {
 	// model: past it, scheduled requests are dropped and counted, instead
 	// of piling up goroutines and sockets without limit.
 	MaxInFlight int
+	// NoKeepAlive opens a new connection for every request. Behind a
+	// Kubernetes Service, kube-proxy picks a pod per connection: kept-alive
+	// connections opened while one pod existed stay on it, and pods the HPA
+	// adds later get no load. New connections spread it (at the cost of a
+	// TCP handshake per request, which the latency then includes).
+	NoKeepAlive bool
 }
 
 // Validate reports every bad field in one error a person can act on.

@@ -123,6 +123,7 @@ func newClient(cfg Config) *http.Client {
 			// Like curl without --compressed: measure the server, not
 			// the client's gunzip.
 			DisableCompression: true,
+			DisableKeepAlives:  cfg.NoKeepAlive,
 		},
 		// A 3xx is an answer: following it would send a second request
 		// that the schedule never asked for.

@@ -468,3 +468,97 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionsAreReused: the idle pool is sized to the workers, so 8
+// workers keep 8 connections (Go's default of 2 idle per host would make
+// the other 6 dial anew for nearly every request).
+func TestConnectionsAreReused(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		time.Sleep(2 * time.Millisecond)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	res := mustRun(t, context.Background(), closed(srv.URL, 8, 300*time.Millisecond))
+	if got := conns.Load(); got > 8 || res.OK < 80 {
+		t.Errorf("%d TCP connections for %d requests from 8 workers, want <= 8", got, res.OK)
+	}
+}
+
+// TestNoKeepAliveOpensAConnectionPerRequest: what lets a Kubernetes
+// Service spread the load over pods added during the run.
+func TestNoKeepAliveOpensAConnectionPerRequest(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	cfg := closed(srv.URL, 2, 200*time.Millisecond)
+	cfg.NoKeepAlive = true
+	res := mustRun(t, context.Background(), cfg)
+	if res.OK < 10 || conns.Load() < res.OK {
+		t.Errorf("%d TCP connections for %d requests with NoKeepAlive, want one per request", conns.Load(), res.OK)
+	}
+}
+
+// TestOpenModelShowsSaturation: a server that handles one request at a
+// time, 20ms each, can answer 50/s. Sent 100/s, the open model keeps
+// sending on schedule, the queue grows and so does the latency it reports;
+// one closed-model worker against the same server sees only the 20ms.
+func TestOpenModelShowsSaturation(t *testing.T) {
+	t.Parallel()
+	// One server per run: the open run leaves a backlog behind.
+	serialServer := func() *server {
+		var serial sync.Mutex
+		return newServer(t, func(int64, http.ResponseWriter, *http.Request) {
+			serial.Lock()
+			defer serial.Unlock()
+			time.Sleep(20 * time.Millisecond)
+		})
+	}
+	openRes := mustRun(t, context.Background(), open(serialServer().URL, 100, 600*time.Millisecond))
+	closedRes := mustRun(t, context.Background(), closed(serialServer().URL, 1, 600*time.Millisecond))
+
+	if openRes.Sent+openRes.Missed != 60 || openRes.Dropped != 0 {
+		t.Errorf("open model sent %d, missed %d, dropped %d, want all 60 scheduled sent despite the slow server",
+			openRes.Sent, openRes.Missed, openRes.Dropped)
+	}
+	if openRes.Cancelled < 10 {
+		t.Errorf("open model cancelled %d at the end, want >= 10 still queued", openRes.Cancelled)
+	}
+	// Request k waits for the k before it: latency ~ 10ms·k + 20ms.
+	if p90 := openRes.Latency.Quantile(0.9); p90 < 100*time.Millisecond {
+		t.Errorf("open model p90 = %s, want >= 100ms (queueing)", p90)
+	}
+	if p90 := closedRes.Latency.Quantile(0.9); p90 < 20*time.Millisecond || p90 >= 100*time.Millisecond {
+		t.Errorf("closed model p90 = %s, want 20ms..100ms (no queue with one worker)", p90)
+	}
+}
+
+// TestLateStartIsChargedToLatency: a request that starts 100ms after its
+// scheduled time (the client was busy) reports its latency from the
+// schedule, as a user arriving then would have waited; the lag shows it.
+func TestLateStartIsChargedToLatency(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, ok)
+	cfg := open(srv.URL, 1, time.Second)
+	g := &generator{cfg: cfg, client: newClient(cfg), rec: newRecorder(), start: time.Now()}
+	o := g.do(context.Background(), time.Now().Add(-100*time.Millisecond), true)
+	if o.class != classOK {
+		t.Fatalf("class = %v, want ok", o.class)
+	}
+	if o.lag < 100*time.Millisecond || o.latency < o.lag {
+		t.Errorf("lag %s, latency %s, want lag >= 100ms and latency >= lag", o.lag, o.latency)
+	}
+}
