@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sandbox.sh — a real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler) with kwok simulating nodes and pods, for testing deploy scripts without Docker.
+# kube-scheduler) with kwok simulating nodes and pods and metrics-server serving the metrics API, for
+# testing deploy scripts and autoscaling without Docker.
 #
 #   sandbox.sh build   build the pinned binaries into the cache (skipped when already there)
 #   sandbox.sh up      start the control plane on 127.0.0.1 and write a kubeconfig
@@ -8,20 +9,22 @@
 #   sandbox.sh env     print the paths it uses
 #
 # Environment: SANDBOX_STATE_DIR (where a running sandbox keeps its files; one sandbox per dir),
-# SANDBOX_WATCH_PID (run `down` when that process exits), DEBUG=1 (set -x).
+# SANDBOX_WATCH_PID (run `down` when that process exits), SANDBOX_HPA_SYNC_PERIOD (how often the
+# HPA controller re-evaluates, default 15s like kind; tests use 2s), DEBUG=1 (set -x).
 set -euo pipefail
 [[ "${DEBUG:-}" == 1 ]] && set -x
 
-# ---- pinned versions: bump here, and in kube/go.mod and kwok/go.mod -----------------------
+# ---- pinned versions: bump here, and in kube/, kwok/ and metrics-server/go.mod -------------
 KUBE_VERSION=v1.37.2   # k8s.io/kubernetes; staging modules at v0.37.2 (kube/go.mod replaces)
 ETCD_VERSION=v3.7.0    # go.etcd.io/etcd/server/v3, the version kubernetes v1.37.2 requires
 KWOK_VERSION=v0.8.0    # sigs.k8s.io/kwok (kwok/go.mod)
+METRICS_SERVER_VERSION=v0.9.0 # sigs.k8s.io/metrics-server (metrics-server/go.mod); needs go >= 1.26.4
 # ----------------------------------------------------------------------------------------------
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cloudnative-go-journey/k8s-sandbox"
 STATE_DIR="${SANDBOX_STATE_DIR:-${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/cloudnative-go-journey-k8s-sandbox}"
-BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok local-path-provisioner)
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok local-path-provisioner metrics-server)
 
 log() { printf 'sandbox: %s\n' "$*" >&2; }
 die() { printf 'sandbox: error: %s\n' "$*" >&2; exit 1; }
@@ -30,9 +33,9 @@ die() { printf 'sandbox: error: %s\n' "$*" >&2; exit 1; }
 # a build recipe file changes, so a stale binary is never reused.
 recipe_hash() {
   {
-    echo "$KUBE_VERSION $ETCD_VERSION $KWOK_VERSION $(version_ldflags)"
+    echo "$KUBE_VERSION $ETCD_VERSION $KWOK_VERSION $METRICS_SERVER_VERSION $(version_ldflags)"
     go env GOVERSION GOOS GOARCH
-    (cd "$SCRIPT_DIR" && find kube kwok -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
+    (cd "$SCRIPT_DIR" && find kube kwok metrics-server -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
       | LC_ALL=C sort | xargs sha256sum)
   } | sha256sum | cut -c1-16
 }
@@ -68,7 +71,7 @@ cmd_build() {
   tmp="$(mktemp -d "$CACHE_ROOT/tmp.XXXXXX")"
   # shellcheck disable=SC2064 # expand $tmp now: it is local and gone when the trap runs
   trap "rm -rf '$tmp'" EXIT
-  log "cold build of Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION into $bin (about 15 min on 2 cores)"
+  log "cold build of Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, metrics-server $METRICS_SERVER_VERSION into $bin (about 18 min on 2 cores)"
   # One go build for all control-plane binaries so shared packages are compiled once.
   # GOWORK=off: the recipes are excluded from go.work; -mod=readonly: go.sum is committed.
   (cd "$SCRIPT_DIR/kube" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
@@ -78,7 +81,13 @@ cmd_build() {
   log "control plane built after $((SECONDS - start))s; building kwok"
   (cd "$SCRIPT_DIR/kwok" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w" -o "$tmp/" sigs.k8s.io/kwok/cmd/kwok)
+  log "kwok built after $((SECONDS - start))s; building metrics-server"
+  # metrics-server reads its version from client-go's version package, as its own Makefile sets it.
+  (cd "$SCRIPT_DIR/metrics-server" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION" -o "$tmp/" \
+    sigs.k8s.io/metrics-server/cmd/metrics-server)
   write_kwok_stages "$tmp/kwok-stages.yaml"
+  write_kwok_metrics "$tmp/kwok-metrics.yaml"
   mkdir -p "$(dirname "$bin")"
   rm -rf "$bin"
   mv "$tmp" "$bin"
@@ -90,34 +99,54 @@ cmd_build() {
 all_built() {
   local b
   for b in "${BINARIES[@]}"; do [[ -x "$1/$b" ]] || return 1; done
-  [[ -s "$1/kwok-stages.yaml" ]]
+  [[ -s "$1/kwok-stages.yaml" && -s "$1/kwok-metrics.yaml" ]]
 }
 
 # check_pins fails when the versions above and the recipe modules' go.mod files disagree, so a
 # bump cannot change one and silently keep the other.
 check_pins() {
   local want
-  for want in "kube/go.mod:k8s.io/kubernetes $KUBE_VERSION" "kube/go.mod:go.etcd.io/etcd/server/v3 $ETCD_VERSION"               "kube/go.mod:k8s.io/client-go => k8s.io/client-go v0.${KUBE_VERSION#v1.}"               "kwok/go.mod:sigs.k8s.io/kwok $KWOK_VERSION"; do
+  for want in "kube/go.mod:k8s.io/kubernetes $KUBE_VERSION" "kube/go.mod:go.etcd.io/etcd/server/v3 $ETCD_VERSION"               "kube/go.mod:k8s.io/client-go => k8s.io/client-go v0.${KUBE_VERSION#v1.}"               "kwok/go.mod:sigs.k8s.io/kwok $KWOK_VERSION" \
+               "metrics-server/go.mod:sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION"; do
     grep -qF "${want#*:}" "$SCRIPT_DIR/${want%%:*}" ||
       die "${want%%:*} does not pin '${want#*:}' (the versions at the top of sandbox.sh)"
+  done
+}
+
+# kwok_module_dir prints where the pinned kwok module (kwok/go.sum) is in the module cache.
+kwok_module_dir() {
+  (cd "$SCRIPT_DIR/kwok" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+}
+
+# concat_yaml OUT DIR FILE... joins DIR/FILEs into one multi-document YAML file.
+concat_yaml() {
+  local out="$1" dir="$2" f first=1; shift 2
+  : >"$out"
+  for f in "$@"; do
+    [[ -s "$dir/$f" ]] || die "kwok module at $dir has no $f"
+    [[ $first == 1 ]] || echo '---' >>"$out"
+    first=0
+    cat "$dir/$f" >>"$out"
   done
 }
 
 # write_kwok_stages copies kwok's own stage configs from its module (pinned by kwok/go.sum), so pods
 # go Pending -> Running -> Ready and nodes turn Ready and renew their lease like a kubelet would.
 write_kwok_stages() {
-  local dir f first=1
-  dir="$(cd "$SCRIPT_DIR/kwok" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
-  [[ -d "$dir/kustomize/stage" ]] || die "kwok module at $dir has no kustomize/stage"
-  : >"$1"
-  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
-           pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
-           pod/general/pod-init-container-completed.yaml pod/general/pod-ready.yaml \
-           pod/general/pod-complete.yaml pod/general/pod-delete.yaml; do
-    [[ $first == 1 ]] || echo '---' >>"$1"
-    first=0
-    cat "$dir/kustomize/stage/$f" >>"$1"
-  done
+  concat_yaml "$1" "$(kwok_module_dir)/kustomize/stage" \
+    node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
+    pod/general/pod-init-container-completed.yaml pod/general/pod-ready.yaml \
+    pod/general/pod-complete.yaml pod/general/pod-delete.yaml
+}
+
+# write_kwok_metrics copies kwok's resource-metrics config from the same module: kwok then serves
+# a kubelet's /metrics/resource for every node at /metrics/nodes/<node>/metrics/resource, with each
+# container's CPU and memory usage taken from the pod annotations kwok.x-k8s.io/usage-cpu and
+# kwok.x-k8s.io/usage-memory (1m and 1Mi when absent). metrics-server scrapes it like kubelets.
+write_kwok_metrics() {
+  concat_yaml "$1" "$(kwok_module_dir)/kustomize/metrics" \
+    resource/metrics-resource.yaml usage/usage-from-annotation.yaml
 }
 
 # free_port picks an unused 127.0.0.1 port; the ports are only used by this sandbox's processes,
@@ -173,6 +202,15 @@ gen_certs() {
   printf 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' >"$d/san.ext"
   openssl x509 -req -in "$d/apiserver.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
     -out "$d/apiserver.crt" -days 30 -extfile "$d/san.ext" 2>/dev/null
+  # Aggregation layer: kube-apiserver proxies /apis/metrics.k8s.io to metrics-server with this
+  # front-proxy client certificate, and metrics-server trusts its X-Remote-User headers because
+  # the front-proxy CA (published in kube-system/extension-apiserver-authentication) signed it.
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/front-proxy-ca.key" -out "$d/front-proxy-ca.crt" \
+    -days 30 -subj "/CN=k8s-sandbox-front-proxy-ca" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/front-proxy-client.key" -out "$d/front-proxy-client.csr" \
+    -subj "/CN=front-proxy-client" 2>/dev/null
+  openssl x509 -req -in "$d/front-proxy-client.csr" -CA "$d/front-proxy-ca.crt" -CAkey "$d/front-proxy-ca.key" \
+    -CAcreateserial -out "$d/front-proxy-client.crt" -days 30 2>/dev/null
   # The service-account key pair signs and verifies the tokens that pods get mounted.
   openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
   openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
@@ -213,10 +251,42 @@ provisioner: rancher.io/local-path
 reclaimPolicy: Delete
 volumeBindingMode: WaitForFirstConsumer'
 
+# metrics_api MS_PORT registers metrics-server as the metrics.k8s.io API, the way kwokctl does:
+# an ExternalName Service lets kube-apiserver dial 127.0.0.1:<APIService port> directly (with
+# --enable-aggregator-routing left false it does not look up endpoints, which could not hold a
+# loopback address anyway). metrics-server's serving cert is self-signed, hence insecureSkipTLSVerify.
+metrics_api() {
+  cat <<EOF
+apiVersion: v1
+kind: Service
+metadata:
+  name: metrics-server
+  namespace: kube-system
+spec:
+  type: ExternalName
+  externalName: 127.0.0.1
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  name: v1beta1.metrics.k8s.io
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  service:
+    name: metrics-server
+    namespace: kube-system
+    port: $1
+  insecureSkipTLSVerify: true
+  groupPriorityMinimum: 100
+  versionPriority: 100
+EOF
+}
+
 running() { alive kube-apiserver && "$BIN/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" get --raw /readyz >/dev/null 2>&1; }
 
 cmd_up() {
-  local start etcd_port etcd_peer api_port kcm_port sched_port kwok_port token kc c
+  local start etcd_port etcd_peer api_port kcm_port sched_port kwok_port ms_port token kc c
   BIN="$(bin_dir)"
   cmd_build >&2
   if running; then
@@ -237,7 +307,7 @@ cmd_up() {
   # for a single-user sandbox and keeps the set-up to one credential.
   echo "$token,admin,admin,system:masters" >"$STATE_DIR/pki/tokens.csv"
   etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
-  kcm_port=$(free_port); sched_port=$(free_port); kwok_port=$(free_port)
+  kcm_port=$(free_port); sched_port=$(free_port); kwok_port=$(free_port); ms_port=$(free_port)
   write_kubeconfig "$api_port" "$token"
   kc="$STATE_DIR/kubeconfig"
 
@@ -259,31 +329,54 @@ cmd_up() {
     --authorization-mode Node,RBAC --allow-privileged=true \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$STATE_DIR/pki/sa.pub" --service-account-signing-key-file "$STATE_DIR/pki/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none --profiling=false
+    --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none --profiling=false \
+    --requestheader-client-ca-file "$STATE_DIR/pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$STATE_DIR/pki/front-proxy-client.crt" \
+    --proxy-client-key-file "$STATE_DIR/pki/front-proxy-client.key"
   wait_for kube-apiserver 60 "$BIN/kubectl" --kubeconfig "$kc" get --raw /readyz
 
-  log "starting kube-controller-manager, kube-scheduler, kwok $KWOK_VERSION and local-path-provisioner"
+  log "starting kube-controller-manager, kube-scheduler, kwok $KWOK_VERSION, local-path-provisioner and metrics-server $METRICS_SERVER_VERSION"
+  # The HPA sync period defaults to kube-controller-manager's (and kind's) 15s; a test that waits
+  # for scaling sets SANDBOX_HPA_SYNC_PERIOD=2s. Scale-down delays come from each HPA's behavior.
   start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$kc" \
     --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
     --bind-address 127.0.0.1 --secure-port "$kcm_port" --cert-dir "$STATE_DIR/certs/kcm" --leader-elect=false \
     --service-account-private-key-file "$STATE_DIR/pki/sa.key" --root-ca-file "$STATE_DIR/pki/ca.crt" \
-    --controllers '*' --profiling=false
+    --controllers '*' --profiling=false \
+    --horizontal-pod-autoscaler-sync-period "${SANDBOX_HPA_SYNC_PERIOD:-15s}"
   start kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$kc" \
     --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
     --bind-address 127.0.0.1 --secure-port "$sched_port" --cert-dir "$STATE_DIR/certs/scheduler" --leader-elect=false \
     --profiling=false
   # kwok plays every node's kubelet: it manages all nodes, assigns pod IPs and renews node leases,
-  # so the node lifecycle controller sees healthy nodes and does not taint them.
-  start kwok "$BIN/kwok" --kubeconfig "$kc" --config "$BIN/kwok-stages.yaml" --manage-all-nodes=true \
-    --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 --node-ip 10.89.0.1 \
-    --server-address "127.0.0.1:$kwok_port"
+  # so the node lifecycle controller sees healthy nodes and does not taint them. It also serves
+  # the kubelets' resource metrics; every node gets InternalIP 127.0.0.1 and kubelet port = kwok's
+  # port, so metrics-server scrapes kwok at the path in the node's metrics.k8s.io annotation.
+  start kwok "$BIN/kwok" --kubeconfig "$kc" --config "$BIN/kwok-stages.yaml" --config "$BIN/kwok-metrics.yaml" \
+    --manage-all-nodes=true --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 \
+    --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port"
   start local-path-provisioner "$BIN/local-path-provisioner" --kubeconfig "$kc"
+  # metrics-server authenticates with the admin token (no RBAC objects needed). --cert-dir keeps its
+  # self-signed serving cert out of the working directory; a 10s resolution (its minimum) needs a
+  # kubelet timeout below 9s, or it refuses to start.
+  start metrics-server "$BIN/metrics-server" --kubeconfig "$kc" \
+    --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
+    --bind-address 127.0.0.1 --secure-port "$ms_port" --cert-dir "$STATE_DIR/certs/metrics-server" \
+    --kubelet-insecure-tls --kubelet-use-node-status-port --kubelet-preferred-address-types InternalIP \
+    --metric-resolution 10s --kubelet-request-timeout 5s --profiling=false
 
   "$BIN/kubectl" --kubeconfig "$kc" apply --server-side -f - <<<"$STORAGE_CLASS" >/dev/null
+  metrics_api "$ms_port" | "$BIN/kubectl" --kubeconfig "$kc" apply --server-side -f - >/dev/null
+  # Available means kube-apiserver reached metrics-server and metrics-server accepted the proxied
+  # request; its first pod metrics follow about two scrapes (20s) after a pod starts.
+  wait_for metrics-server 60 "$BIN/kubectl" --kubeconfig "$kc" wait --for=condition=Available --timeout=1s \
+    apiservice/v1beta1.metrics.k8s.io
   # The default ServiceAccount appears once the controller manager's controllers run; pods are
   # rejected by admission before that, so it is the sign that workloads can be created.
   wait_for kube-controller-manager 60 "$BIN/kubectl" --kubeconfig "$kc" get serviceaccount default -n default
-  for c in kube-scheduler kwok local-path-provisioner; do
+  for c in kube-scheduler kwok local-path-provisioner metrics-server; do
     alive "$c" || { tail -n 30 "$STATE_DIR/logs/$c.log" >&2; die "$c exited during start-up (log: $STATE_DIR/logs/$c.log)"; }
   done
   # A test binary that dies without running `down` (a -timeout panic) must not leak the sandbox.
@@ -301,7 +394,7 @@ cmd_up() {
 # last: kube-apiserver stops in ~2s while etcd is up, but hangs retrying when it is gone.
 stop_all() {
   [[ -d "$STATE_DIR/pids" ]] || return 0
-  stop_group watchdog local-path-provisioner kwok kube-scheduler kube-controller-manager kube-apiserver
+  stop_group watchdog metrics-server local-path-provisioner kwok kube-scheduler kube-controller-manager kube-apiserver
   stop_group etcd
 }
 
@@ -337,6 +430,7 @@ cmd_env() {
 SANDBOX_KUBE_VERSION=$KUBE_VERSION
 SANDBOX_ETCD_VERSION=$ETCD_VERSION
 SANDBOX_KWOK_VERSION=$KWOK_VERSION
+SANDBOX_METRICS_SERVER_VERSION=$METRICS_SERVER_VERSION
 SANDBOX_BIN_DIR=$bin
 SANDBOX_BUILT=$built
 SANDBOX_STATE_DIR=$STATE_DIR

@@ -23,7 +23,21 @@ const (
 	LabelControlPlane     = "node-role.kubernetes.io/control-plane"
 	labelExcludeFromLB    = "node.kubernetes.io/exclude-from-external-load-balancers"
 	annotationKwokManaged = "kwok.x-k8s.io/node"
+	// AnnotationResourceMetricsPath tells metrics-server (v0.8+) where a node's kubelet serves
+	// /metrics/resource; kwok serves every node's at ResourceMetricsPath(name) on its own port.
+	AnnotationResourceMetricsPath = "metrics.k8s.io/resource-metrics-path"
 )
+
+// ResourceMetricsPath is the path at which the sandbox's kwok serves node name's kubelet
+// resource metrics (kwok's metrics-resource.yaml config, see sandbox.sh).
+func ResourceMetricsPath(name string) string { return "/metrics/nodes/" + name + "/metrics/resource" }
+
+// KwokNodeAnnotations are the annotations every sandbox node needs: kwok manages it (plays its
+// kubelet), and metrics-server scrapes its resource metrics from kwok. Use them on nodes that a
+// test creates itself.
+func KwokNodeAnnotations(name string) map[string]string {
+	return map[string]string{annotationKwokManaged: "fake", AnnotationResourceMetricsPath: ResourceMetricsPath(name)}
+}
 
 // NodesFromKindConfigFile reads a kind.x-k8s.io/v1alpha4 Cluster and returns the Nodes kind
 // would register for it. See NodesFromKindConfig.
@@ -136,10 +150,9 @@ func NodesFromKindConfig(raw []byte) ([]corev1.Node, error) {
 		}
 		nodes = append(nodes, corev1.Node{
 			ObjectMeta: metav1.ObjectMeta{
-				Name:   nodeName,
-				Labels: labels,
-				// Marks the node as kwok's, which plays its kubelet.
-				Annotations: map[string]string{annotationKwokManaged: "fake"},
+				Name:        nodeName,
+				Labels:      labels,
+				Annotations: KwokNodeAnnotations(nodeName),
 			},
 			Spec: corev1.NodeSpec{Taints: taints},
 		})

@@ -156,6 +156,9 @@ nodes:
 				if n.Annotations[annotationKwokManaged] != "fake" {
 					t.Errorf("node %s: got annotations %v, want %s=fake so kwok manages it", n.Name, n.Annotations, annotationKwokManaged)
 				}
+				if got, want := n.Annotations[AnnotationResourceMetricsPath], "/metrics/nodes/"+n.Name+"/metrics/resource"; got != want {
+					t.Errorf("node %s: got annotation %s=%q, want %q so metrics-server scrapes kwok", n.Name, AnnotationResourceMetricsPath, got, want)
+				}
 			}
 		})
 	}

@@ -145,7 +145,7 @@ func start(tb testing.TB) (*Sandbox, string, error) {
 	}
 	if vars["SANDBOX_BUILT"] != "true" {
 		_ = os.RemoveAll(stateDir)
-		return nil, fmt.Sprintf("the sandbox binaries are not built in %s: run %s build (about 15 min cold)", vars["SANDBOX_BIN_DIR"], script), nil
+		return nil, fmt.Sprintf("the sandbox binaries are not built in %s: run %s build (about 18 min cold)", vars["SANDBOX_BIN_DIR"], script), nil
 	}
 	began := time.Now()
 	var out bytes.Buffer
