@@ -14,6 +14,7 @@ import (
 	"time"
 )
 
+// ANCHOR: models
 // Model is how load is generated.
 type Model int
 
@@ -26,6 +27,8 @@ const (
 	// and send the next. A slow server slows the load down with it.
 	Closed
 )
+
+// ANCHOR_END: models
 
 func (m Model) String() string {
 	switch m {
@@ -70,12 +73,14 @@ type Config struct {
 	// model: past it, scheduled requests are dropped and counted, instead
 	// of piling up goroutines and sockets without limit.
 	MaxInFlight int
+	// ANCHOR: no-keepalive
 	// NoKeepAlive opens a new connection for every request. Behind a
 	// Kubernetes Service, kube-proxy picks a pod per connection: kept-alive
 	// connections opened while one pod existed stay on it, and pods the HPA
 	// adds later get no load. New connections spread it (at the cost of a
 	// TCP handshake per request, which the latency then includes).
 	NoKeepAlive bool
+	// ANCHOR_END: no-keepalive
 }
 
 // Validate reports every bad field in one error a person can act on.

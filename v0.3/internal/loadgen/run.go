@@ -71,6 +71,7 @@ func (r *Result) ErrorRatio() float64 {
 	return float64(r.Errors()) / float64(r.Completed())
 }
 
+// ANCHOR: kept-up
 // MaxLagP99 is the open model's tolerance for starting late: beyond it the
 // client, not the server, shapes the load, and the summary says so.
 const MaxLagP99 = 25 * time.Millisecond
@@ -88,6 +89,8 @@ func (r *Result) KeptUp() (bool, string) {
 	}
 	return true, ""
 }
+
+// ANCHOR_END: kept-up
 
 // Options are the parts of a run that are not the load itself.
 type Options struct {
@@ -288,6 +291,7 @@ const (
 	classCancelled
 )
 
+// ANCHOR: do
 // do sends one request and reads the whole body (so the connection can be
 // reused and the latency includes the transfer).
 func (g *generator) do(runCtx context.Context, intended time.Time, open bool) outcome {
@@ -312,6 +316,8 @@ func (g *generator) do(runCtx context.Context, intended time.Time, open bool) ou
 	o.class = classify(ctx, err, o.status)
 	return o
 }
+
+// ANCHOR_END: do
 
 func classify(ctx context.Context, err error, status int) class {
 	if err == nil {

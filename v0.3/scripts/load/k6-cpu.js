@@ -17,6 +17,9 @@ const RATE = parseInt(__ENV.RATE || '10', 10);
 
 /** @type {import('k6/options').Options} */
 export const options = {
+  // A new connection per request: kube-proxy picks a pod per connection, so
+  // reused connections would keep all load on the pods that existed first.
+  noConnectionReuse: true,
   scenarios: {
     cpu: {
       executor: 'ramping-arrival-rate',

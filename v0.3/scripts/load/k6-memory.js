@@ -21,6 +21,9 @@ http.setResponseCallback(http.expectedStatuses({ min: 200, max: 399 }, 429));
 
 /** @type {import('k6/options').Options} */
 export const options = {
+  // A new connection per request: kube-proxy picks a pod per connection, so
+  // reused connections would keep all load on the pods that existed first.
+  noConnectionReuse: true,
   scenarios: {
     memory: {
       executor: 'ramping-arrival-rate',

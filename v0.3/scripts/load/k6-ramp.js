@@ -19,6 +19,9 @@ const PAUSE = parseFloat(__ENV.PAUSE || '1'); // seconds between a VU's requests
 
 /** @type {import('k6/options').Options} */
 export const options = {
+  // A new connection per request: kube-proxy picks a pod per connection, so
+  // reused connections would keep all load on the pods that existed first.
+  noConnectionReuse: true,
   stages: [
     { duration: __ENV.RAMP_UP || '30s', target: VUS }, // ramp up
     { duration: __ENV.HOLD || '3m', target: VUS }, // hold: the HPA scales up
