@@ -295,11 +295,13 @@ step_demo() {
   local loadgen="${TMPDIR:-/tmp}/journey-loadgen"
   (cd "$ROOT" && go build -o "$loadgen" ./cmd/loadgen) || die "cannot build cmd/loadgen"
   say "demo: ${DEMO_CONCURRENCY:-16} clients on $url for ${DEMO_LOAD:-180s}"
+  # ANCHOR: demo-load
   # --no-keepalive: a new connection per request, so kube-proxy spreads the
   # load over the new pods too (kept-alive connections stay on the old ones).
   "$loadgen" --url "$url" --concurrency "${DEMO_CONCURRENCY:-16}" --no-keepalive \
     --duration "${DEMO_LOAD:-180s}" --ramp 10s >"${TMPDIR:-/tmp}/journey-demo-load.txt" 2>&1 &
   load_pid=$!
+  # ANCHOR_END: demo-load
   start=$SECONDS
   while kill -0 "$load_pid" 2>/dev/null; do
     replicas=$(hpa_line)

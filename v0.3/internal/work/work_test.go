@@ -111,7 +111,10 @@ func TestBurnCPUCountsCPUTimeNotWallTime(t *testing.T) {
 	if _, err := BurnCPU(context.Background(), 100*time.Millisecond, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took < 150*time.Millisecond {
+	// Fair sharing would give 200ms; the scheduler is not exactly fair, so
+	// only ask for clearly more than the CPU time (wall time = CPU time was
+	// the bug this catches).
+	if took := time.Since(start); took < 110*time.Millisecond {
 		t.Errorf("100ms of CPU next to a busy competitor took %s of wall time, want clearly more than 100ms", took)
 	}
 	if _, err := BurnCPU(context.Background(), time.Second, 50*time.Millisecond); !errors.Is(err, ErrStarved) {
