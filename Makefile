@@ -67,7 +67,7 @@ diff-test: ## test scripts/diff-versions.sh on sample versions
 	bash scripts/diff-versions_test.sh
 
 .PHONY: sandbox-build
-sandbox-build: ## build the pinned Kubernetes control plane + kwok (cached under ~/.cache)
+sandbox-build: ## build the pinned Kubernetes control plane, kwok and metrics-server (cached under ~/.cache)
 	scripts/k8s-sandbox/sandbox.sh build
 
 .PHONY: sandbox-test
