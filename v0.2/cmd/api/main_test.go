@@ -6,46 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/testutil/bintest"
 )
 
 // binary is the api built once for the black-box tests, stamped like a release.
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "api-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "api")
 	// Same tags as cmd/api/Dockerfile, so the tests exercise the shipped build.
-	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", binary,
-		"-ldflags", "-X main.version=v0.2-test -X main.commit=deadbee -X main.buildTime=2026-01-01T00:00:00Z", ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build api:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(bintest.Main(m, "api", &binary, "-tags", "nomsgpack"))
 }
 
 type proc struct {
 	cmd    *exec.Cmd
 	base   string
-	output *syncBuffer
+	output *bintest.SyncBuffer
 	done   chan error
 }
 
@@ -53,12 +38,12 @@ type proc struct {
 // waits until /ready answers 200.
 func start(t *testing.T, env ...string) *proc {
 	t.Helper()
-	port := freePort(t)
+	port := bintest.FreePort(t)
 	cmd := exec.Command(binary)
 	cmd.Env = append(os.Environ(), append([]string{
 		fmt.Sprintf("JOURNEY_PORT=%d", port), "JOURNEY_ENV=production",
 	}, env...)...)
-	out := &syncBuffer{}
+	out := &bintest.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -85,16 +70,6 @@ func start(t *testing.T, env ...string) *proc {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func TestBinaryEndpoints(t *testing.T) {
@@ -346,22 +321,4 @@ func TestBinaryVersion(t *testing.T) {
 	if want := "api v0.2-test (commit deadbee, built 2026-01-01T00:00:00Z)\n"; string(out) != want {
 		t.Errorf("--version printed %q, want %q", out, want)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's output goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/bintest"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/redistest"
 )
 
@@ -62,7 +63,7 @@ func TestBinaryWithRedis(t *testing.T) {
 // must start, be ready, serve data from the source, answer 503 on the
 // counter, and keep its log JSON (go-redis's own lines included).
 func TestBinaryRedisDown(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t)) // nothing listens there
+	addr := fmt.Sprintf("127.0.0.1:%d", bintest.FreePort(t)) // nothing listens there
 	p := start(t, "JOURNEY_REDIS_ADDR="+addr, "JOURNEY_SOURCE_LATENCY=0s", "JOURNEY_LOG_LEVEL=debug")
 
 	if r := call(t, http.MethodGet, p.base+"/ready"); r.status != 200 {

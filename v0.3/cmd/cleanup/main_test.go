@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/cleanup"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/store"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/bintest"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/redistest"
 )
 
@@ -29,22 +28,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cleanup-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "cleanup")
-	build := exec.Command("go", "build", "-o", binary,
-		"-ldflags", "-X main.version=v0.3-test -X main.commit=deadbee -X main.buildTime=2026-01-01T00:00:00Z", ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build cleanup:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(bintest.Main(m, "cleanup", &binary))
 }
 
 func TestParseConfig(t *testing.T) {

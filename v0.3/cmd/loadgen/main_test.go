@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,28 +17,14 @@ import (
 	"time"
 
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/loadgen"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/bintest"
 )
 
 // binary is loadgen built once for the black-box tests, stamped like a release.
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "loadgen-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "loadgen")
-	build := exec.Command("go", "build", "-o", binary,
-		"-ldflags", "-X main.version=v0.3-test -X main.commit=deadbee -X main.buildTime=2026-01-01T00:00:00Z", ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build loadgen:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(bintest.Main(m, "loadgen", &binary))
 }
 
 func TestParseConfig(t *testing.T) {

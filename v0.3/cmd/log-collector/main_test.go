@@ -7,48 +7,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/bintest"
 )
 
 // binary is the log-collector built once for the black-box tests.
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "log-collector-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "log-collector")
-	build := exec.Command("go", "build", "-o", binary,
-		"-ldflags", "-X main.version=v0.3-test -X main.commit=deadbee -X main.buildTime=2026-01-01T00:00:00Z", ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build log-collector:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	os.Exit(bintest.Main(m, "log-collector", &binary))
 }
 
 // get returns the status and body of url, or 0 when it does not answer.
@@ -97,13 +72,13 @@ func TestBinaryCollectsAndStopsCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	port := freePort(t)
+	port := bintest.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cmd := exec.Command(binary, "--poll-interval=10ms", "--flush-interval=50ms",
 		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", port), "--positions="+positions)
 	cmd.Env = append(os.Environ(), "JOURNEY_LOG_DIR="+logDir, // flags are readable from env too
 		"NODE_NAME=worker-1", "POD_NAMESPACE=journey-logs", "POD_NAME=log-collector-x")
-	var stdout, stderr syncBuffer
+	var stdout, stderr bintest.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -234,7 +209,7 @@ func TestBinaryRejectsBadInput(t *testing.T) {
 			cmd := exec.Command(binary, args...)
 			cmd.Env = append(os.Environ(), tt.env...)
 			var stdout bytes.Buffer
-			var stderr syncBuffer
+			var stderr bintest.SyncBuffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
 			var exit *exec.ExitError
@@ -259,22 +234,4 @@ func TestBinaryVersion(t *testing.T) {
 	if want := "log-collector v0.3-test (commit deadbee, built 2026-01-01T00:00:00Z)\n"; string(out) != want {
 		t.Errorf("--version printed %q, want %q", out, want)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's output goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -8,7 +8,6 @@
 package redistest
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
@@ -20,6 +19,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/testutil/bintest"
 )
 
 // Server is one redis-server process plus its data directory, which
@@ -35,7 +36,7 @@ type Server struct {
 	mu    sync.Mutex
 	cmd   *exec.Cmd
 	waitc chan error // cmd.Wait's result
-	log   *syncBuffer
+	log   *bintest.SyncBuffer
 }
 
 // Start starts a server and registers its shutdown with t.Cleanup.
@@ -51,7 +52,7 @@ func Start(t testing.TB) *Server {
 	s := &Server{
 		bin:      bin,
 		dir:      t.TempDir(),
-		port:     freePort(t),
+		port:     bintest.FreePort(t),
 		Password: "test-password",
 	}
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
@@ -69,7 +70,7 @@ func (s *Server) Start(t testing.TB) {
 	if s.cmd != nil {
 		t.Fatalf("redistest: server on %s already running", s.Addr)
 	}
-	s.log = &syncBuffer{}
+	s.log = &bintest.SyncBuffer{}
 	cmd := exec.Command(s.bin,
 		"--bind", "127.0.0.1",
 		"--port", strconv.Itoa(s.port),
@@ -167,32 +168,4 @@ func (s *Server) Log() string {
 		return ""
 	}
 	return s.log.String()
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("redistest: find a free port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer is written by exec's copy goroutines while a failing test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
