@@ -40,8 +40,6 @@ type Metrics struct {
 	WorkRequests *prometheus.CounterVec
 	// WorkCPUSeconds is the CPU time finished CPU jobs used.
 	WorkCPUSeconds prometheus.Counter
-	// WorkMemoryBytes is the memory memory jobs hold right now.
-	WorkMemoryBytes prometheus.GaugeFunc
 
 	// children caches the series of each (method, route, status): the label
 	// sets are few and fixed, and a map hit is cheaper than hashing the
@@ -80,11 +78,10 @@ func (m *Metrics) Observe(method, route string, status int, took time.Duration) 
 // RegisterWorkMemory exposes the bytes held by memory jobs; the holder
 // lives in the server, so it is registered once the server has one.
 func (m *Metrics) RegisterWorkMemory(inUse func() float64) {
-	m.WorkMemoryBytes = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "work_memory_bytes",
 		Help: "Bytes held by running memory jobs.",
-	}, inUse)
-	m.Registry.MustRegister(m.WorkMemoryBytes)
+	}, inUse))
 }
 
 // New registers the HTTP metrics, a build_info gauge and the Go and process

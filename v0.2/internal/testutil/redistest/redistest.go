@@ -156,16 +156,3 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
-
-// Dir is the server's data directory (appendonlydir lives there).
-func (s *Server) Dir() string { return s.dir }
-
-// Log is what redis-server printed so far, for failure messages.
-func (s *Server) Log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.log == nil {
-		return ""
-	}
-	return s.log.String()
-}
