@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/logger"
 )
 
 // binary is the api built once for the black-box tests, stamped like a release.
@@ -41,6 +43,10 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// logWait bounds the wait for an info log line: production output is
+// buffered and flushed every logger.FlushInterval.
+const logWait = logger.FlushInterval + 4*time.Second
 
 type proc struct {
 	cmd    *exec.Cmd
@@ -166,9 +172,13 @@ func TestBinaryEndpoints(t *testing.T) {
 		})
 	}
 
-	// Production logs are JSON lines a collector can parse.
+	// Production logs are JSON lines a collector can parse. Info lines are
+	// buffered: wait for the access-log line rather than expect it at once.
+	if !p.output.waitFor(`"route":"/api/v1/hello"`, logWait) {
+		t.Errorf("no access-log line for /api/v1/hello within %s", logWait)
+	}
 	var sawAccess bool
-	for _, line := range strings.Split(strings.TrimSpace(p.output.String()), "\n") {
+	for _, line := range p.output.lines() {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Errorf("log line is not JSON: %q", line)
@@ -364,4 +374,29 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// lines returns the complete lines written so far: a buffered logger's
+// batch can reach the pipe reader in pieces, so a last line without its
+// newline is still being written.
+func (b *syncBuffer) lines() []string {
+	s := b.String()
+	end := strings.LastIndexByte(s, '\n')
+	if end < 0 {
+		return nil
+	}
+	return strings.Split(s[:end], "\n")
+}
+
+// waitFor reports whether substr appears within timeout. The API buffers
+// info lines for up to a second (internal/logger.FlushInterval).
+func (b *syncBuffer) waitFor(substr string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(b.String(), substr) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/logger"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/testutil/bintest"
 )
 
@@ -26,6 +27,10 @@ func TestMain(m *testing.M) {
 	// Same tags as cmd/api/Dockerfile, so the tests exercise the shipped build.
 	os.Exit(bintest.Main(m, "api", &binary, "-tags", "nomsgpack"))
 }
+
+// logWait bounds the wait for an info log line: production output is
+// buffered and flushed every logger.FlushInterval.
+const logWait = logger.FlushInterval + 4*time.Second
 
 type proc struct {
 	cmd    *exec.Cmd
@@ -141,9 +146,13 @@ func TestBinaryEndpoints(t *testing.T) {
 		})
 	}
 
-	// Production logs are JSON lines a collector can parse.
+	// Production logs are JSON lines a collector can parse. Info lines are
+	// buffered: wait for the access-log line rather than expect it at once.
+	if !p.output.WaitFor(`"route":"/api/v1/hello"`, logWait) {
+		t.Errorf("no access-log line for /api/v1/hello within %s", logWait)
+	}
 	var sawAccess bool
-	for _, line := range strings.Split(strings.TrimSpace(p.output.String()), "\n") {
+	for _, line := range p.output.Lines() {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Errorf("log line is not JSON: %q", line)

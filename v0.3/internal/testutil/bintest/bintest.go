@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Version is what the test builds are stamped with (main.version).
@@ -69,4 +71,29 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Lines returns the complete lines written so far: a buffered logger's
+// batch can reach the pipe reader in pieces, so a last line without its
+// newline is still being written.
+func (b *SyncBuffer) Lines() []string {
+	s := b.String()
+	end := strings.LastIndexByte(s, '\n')
+	if end < 0 {
+		return nil
+	}
+	return strings.Split(s[:end], "\n")
+}
+
+// WaitFor reports whether substr appears within timeout. The services
+// buffer info lines for up to a second (internal/logger.FlushInterval).
+func (b *SyncBuffer) WaitFor(substr string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(b.String(), substr) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
