@@ -5,11 +5,16 @@
 # and write the numbers to docs/benchmarks.md. Not a timed test: run it by
 # hand (`make bench`) when the API changes.
 #
+# Three servers are measured: the API; "bare", barehello with the API's
+# http.Server timeouts (the baseline of the target: the ratio prices gin and
+# the middleware, not two server configurations); and "plain", barehello
+# with only ReadHeaderTimeout, to show what the per-request deadlines cost.
+#
 #   scripts/bench/hello.sh            # measure and update docs/benchmarks.md
 #   NO_WRITE=1 scripts/bench/hello.sh # measure only
 #
-# Both servers are built like the image (CGO_ENABLED=0, -trimpath, -s -w) and
-# measured alternately for ROUNDS rounds; the table has the median of each
+# The servers are built like the image (CGO_ENABLED=0, -trimpath, -s -w) and
+# measured in turn for ROUNDS rounds; the table has the median of each
 # figure, and the ratio is the median of the per-round API/bare ratios. wrk
 # exits 0 even when every response fails, so any Non-2xx response
 # or socket error fails the run.
@@ -123,7 +128,9 @@ build "$SCRIPT_DIR" ./cmd/barehello "$work/barehello" "" || die "cannot build cm
 # --- start -------------------------------------------------------------------
 api_port=$(free_port)
 bare_port=$(free_port)
-[[ $api_port != "$bare_port" ]] || bare_port=$(free_port)
+while [[ $bare_port == "$api_port" ]]; do bare_port=$(free_port); done
+plain_port=$(free_port)
+while [[ $plain_port == "$api_port" || $plain_port == "$bare_port" ]]; do plain_port=$(free_port); done
 # The API logs every request as JSON on stdout; that cost is part of "all
 # middleware" and stays. The output itself goes to /dev/null so the disk is
 # not measured (API_LOG=file keeps it for debugging start-up).
@@ -133,11 +140,15 @@ JOURNEY_PORT=$api_port JOURNEY_ENV=production JOURNEY_LOG_LEVEL=$API_LOG_LEVEL \
   "${server_cpu[@]}" "$work/api" >"$api_out" 2>&1 &
 pids+=($!)
 api_pid=$!
-"${server_cpu[@]}" "$work/barehello" -addr "127.0.0.1:$bare_port" >"$work/barehello.log" 2>&1 &
+"${server_cpu[@]}" "$work/barehello" -addr "127.0.0.1:$bare_port" >"$work/bare.log" 2>&1 &
 pids+=($!)
 bare_pid=$!
+"${server_cpu[@]}" "$work/barehello" -addr "127.0.0.1:$plain_port" -timeouts=false >"$work/plain.log" 2>&1 &
+pids+=($!)
+plain_pid=$!
 wait_ready api "$api_pid" "http://127.0.0.1:$api_port"
-wait_ready barehello "$bare_pid" "http://127.0.0.1:$bare_port"
+wait_ready bare "$bare_pid" "http://127.0.0.1:$bare_port"
+wait_ready plain "$plain_pid" "http://127.0.0.1:$plain_port"
 
 # Same body shape from both, or the comparison is meaningless.
 api_body=$(curl -fsS "http://127.0.0.1:$api_port$PATH_QUERY")
@@ -182,44 +193,53 @@ run_wrk() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+servers=(api bare plain)
 declare -A url=(
   [api]="http://127.0.0.1:$api_port$PATH_QUERY"
   [bare]="http://127.0.0.1:$bare_port$PATH_QUERY"
+  [plain]="http://127.0.0.1:$plain_port$PATH_QUERY"
 )
 log "warm-up: $WARMUP per server"
-for s in api bare; do
+for s in "${servers[@]}"; do
   "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${url[$s]}" >/dev/null
 done
 
-: >"$work/api.results"
-: >"$work/bare.results"
-: >"$work/ratios"
+for s in "${servers[@]}"; do : >"$work/$s.results"; done
+: >"$work/ratios"       # api / bare: the target
+: >"$work/ratios-plain" # api / plain and bare / plain: for orientation
+last_rps() { tail -n1 "$work/$1.results" | cut -d' ' -f1; }
 for round in $(seq 1 "$ROUNDS"); do
-  # Alternate the order so drift (thermal, noisy neighbours) hits both alike.
-  if ((round % 2)); then order=(api bare); else order=(bare api); fi
+  # Rotate the order so drift (thermal, noisy neighbours) hits all alike.
+  k=$(((round - 1) % ${#servers[@]}))
+  order=("${servers[@]:k}" "${servers[@]:0:k}")
   for s in "${order[@]}"; do
     r=$(run_wrk "$s" "${url[$s]}" "$work/wrk-$s-$round.txt")
     printf '%s\n' "$r" >>"$work/$s.results"
     log "round $round/$ROUNDS $s: req/s p50(ms) p99(ms) = $r"
   done
-  # The ratio of the two adjacent runs of one round is less exposed to drift
+  # The ratio of the adjacent runs of one round is less exposed to drift
   # across the whole run than the ratio of the medians; both are reported.
-  awk -v a="$(tail -n1 "$work/api.results" | cut -d' ' -f1)" -v b="$(tail -n1 "$work/bare.results" | cut -d' ' -f1)" \
-    'BEGIN { printf "%.2f\n", a / b }' >>"$work/ratios"
+  awk -v a="$(last_rps api)" -v b="$(last_rps bare)" 'BEGIN { printf "%.2f\n", a / b }' >>"$work/ratios"
+  awk -v a="$(last_rps api)" -v b="$(last_rps bare)" -v p="$(last_rps plain)" \
+    'BEGIN { printf "%.2f %.2f\n", a / p, b / p }' >>"$work/ratios-plain"
 done
 kill -0 "$api_pid" 2>/dev/null || die "the API died during the run"
 kill -0 "$bare_pid" 2>/dev/null || die "barehello died during the run"
+kill -0 "$plain_pid" 2>/dev/null || die "barehello -timeouts=false died during the run"
 
 col() { awk -v c="$1" '{ print $c }' "$work/$2.results" | median; }
 api_rps=$(col 1 api) api_p50=$(col 2 api) api_p99=$(col 3 api)
 bare_rps=$(col 1 bare) bare_p50=$(col 2 bare) bare_p99=$(col 3 bare)
+plain_rps=$(col 1 plain) plain_p50=$(col 2 plain) plain_p99=$(col 3 plain)
 ratio_of_medians=$(awk -v a="$api_rps" -v b="$bare_rps" 'BEGIN { printf "%.2f", a / b }')
 round_ratios=$(paste -sd' ' "$work/ratios")
-# The headline ratio is the median of the per-round ratios: the two runs of a
-# round are seconds apart, so load from elsewhere hits both about equally,
+# The headline ratio is the median of the per-round ratios: the runs of a
+# round are seconds apart, so load from elsewhere hits them about equally,
 # while the medians of each column may come from different minutes.
 ratio=$(median <"$work/ratios")
 ratio=$(awk -v r="$ratio" 'BEGIN { printf "%.2f", r }')
+api_plain=$(cut -d' ' -f1 "$work/ratios-plain" | median | awk '{ printf "%.2f", $1 }')
+bare_plain=$(cut -d' ' -f2 "$work/ratios-plain" | median | awk '{ printf "%.2f", $1 }')
 met=$(awk -v r="$ratio" -v t="$TARGET" 'BEGIN { print (r + 0 >= t + 0) ? "yes" : "no" }')
 
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
@@ -241,8 +261,10 @@ if [[ $met == yes ]]; then verdict="✅ 达标（$ratio ≥ $TARGET）"; else ve
 printf '\n%-28s %12s %10s %10s\n' server 'req/s' 'p50(ms)' 'p99(ms)'
 printf '%-28s %12s %10s %10s\n' "$VERSION api (gin+middleware)" "$api_rps" "$api_p50" "$api_p99"
 printf '%-28s %12s %10s %10s\n' "bare net/http" "$bare_rps" "$bare_p50" "$bare_p99"
+printf '%-28s %12s %10s %10s\n' "bare, no read/write timeouts" "$plain_rps" "$plain_p50" "$plain_p99"
 printf 'ratio api/bare = %s (median of per-round ratios %s; ratio of medians %s); target >= %s: %s; pinned=%s\n' \
   "$ratio" "$round_ratios" "$ratio_of_medians" "$TARGET" "$met" "$PIN"
+printf 'for orientation (medians of per-round ratios): api/plain = %s, bare/plain = %s\n' "$api_plain" "$bare_plain"
 
 [[ "${NO_WRITE:-0}" == 1 ]] && exit 0
 
@@ -258,17 +280,20 @@ section=$work/section.md
   printf '|---|---:|---:|---:|\n'
   printf '| %s API：gin + 全部中间件（recovery、request ID、zap JSON 访问日志、Prometheus 指标） | %s | %s ms | %s ms |\n' \
     "$VERSION" "$(round_nums "$api_rps" 0)" "$(round_nums "$api_p50" 2)" "$(round_nums "$api_p99" 2)"
-  printf '| 裸 net/http（[cmd/barehello](../scripts/bench/cmd/barehello/main.go)，同样的 JSON 与 name 校验） | %s | %s ms | %s ms |\n' \
+  printf '| 裸 net/http（[cmd/barehello](../scripts/bench/cmd/barehello/main.go)，同样的 JSON 与 name 校验，与 API 相同的 `http.Server` 超时） | %s | %s ms | %s ms |\n' \
     "$(round_nums "$bare_rps" 0)" "$(round_nums "$bare_p50" 2)" "$(round_nums "$bare_p99" 2)"
-  printf '| **比值 API / 裸**（req/s，逐轮比值的中位数） | **%s** | | |\n\n' "$ratio"
+  printf '| **比值 API / 裸**（req/s，逐轮比值的中位数） | **%s** | | |\n' "$ratio"
+  printf '| 对照：裸 net/http，只设 `ReadHeaderTimeout`（`barehello -timeouts=false`） | %s | %s ms | %s ms |\n\n' \
+    "$(round_nums "$plain_rps" 0)" "$(round_nums "$plain_p50" 2)" "$(round_nums "$plain_p99" 2)"
   printf -- '- 目标：比值 ≥ %s —— %s\n' "$TARGET" "$verdict"
-  printf -- '- 逐轮比值（同一轮内相邻两次测量之比；两次测量只隔几秒，机器上其他负载对二者的影响相近）：%s；作为对照，两列中位数之比为 %s\n' "$round_ratios" "$ratio_of_medians"
+  printf -- '- 逐轮比值（同一轮内相邻测量之比；它们只隔几秒，机器上其他负载对二者的影响相近）：%s；作为对照，两列中位数之比为 %s\n' "$round_ratios" "$ratio_of_medians"
+  printf -- '- 对照（逐轮比值的中位数）：API / 只设 ReadHeaderTimeout 的裸服务 = %s；读写超时本身让裸服务降到 %s（每个请求都要重设读写 deadline，即运行时定时器）\n' "$api_plain" "$bare_plain"
   printf -- '- 机器：%s 核，%s；Linux %s；%s；%s\n' "$ncpu" "$cpu_model" "$kernel" "$go_version" "$wrk_version"
   printf -- '- 日期：%s（UTC）；开始测量前的负载（1/5/15 分钟平均）：%s\n' "$today" "$load_before"
   printf -- '- 绑核：%s\n' "$pin_note"
-  printf -- '- 命令：`scripts/bench/hello.sh`，其中每次测量为 `%s`；预热每个服务 %s；%s 轮交替测量（奇数轮先 API，偶数轮先裸服务），表中每一列取各轮中位数\n' \
+  printf -- '- 命令：`scripts/bench/hello.sh`，其中每次测量为 `%s`；预热每个服务 %s；%s 轮轮换顺序测量（每轮三个服务各测一次，起始服务依次轮换），表中每一列取各轮中位数\n' \
     "$cmd_line" "$WARMUP" "$ROUNDS"
-  printf -- '- 两个二进制都按镜像的方式构建（`CGO_ENABLED=0 go build -trimpath -ldflags "-s -w"`，`GOWORK=off`；API 另加其 Dockerfile 里的 build tags：%s）；API 以 `JOURNEY_ENV=production JOURNEY_LOG_LEVEL=%s` 运行（info：每个请求都写一行 JSON 访问日志，输出重定向到 /dev/null，编码与 write 系统调用的开销计入）\n' "${api_tags:-无}" "$API_LOG_LEVEL"
+  printf -- '- 两个二进制都按镜像的方式构建（`CGO_ENABLED=0 go build -trimpath -ldflags "-s -w"`，`GOWORK=off`；API 另加其 Dockerfile 里的 build tags：%s）；API 以 `JOURNEY_ENV=production JOURNEY_LOG_LEVEL=%s` 运行（info：每个请求都编码一行 JSON 访问日志，按生产配置缓冲后写出，输出重定向到 /dev/null；编码与 write 系统调用的开销计入）\n' "${api_tags:-无}" "$API_LOG_LEVEL"
   printf -- '- 任一次测量出现 Non-2xx 响应或 socket 错误即判失败（wrk 本身在这种情况下仍返回 0）\n'
   printf '%s\n' "$end"
 } >"$section"

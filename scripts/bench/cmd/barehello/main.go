@@ -1,8 +1,9 @@
 // Command barehello is the baseline of scripts/bench/hello.sh: the smallest
 // net/http server that answers GET /api/v1/hello with the same JSON shape and
 // the same name rules as the v0.1 API, but without a framework, middleware,
-// logging or metrics. The API's req/s divided by this server's req/s is the
-// price of everything the API adds.
+// logging or metrics. By default its http.Server has the API's timeouts, so
+// the API's req/s divided by this server's req/s is the price of gin and the
+// middleware alone; -timeouts=false measures what the timeouts cost.
 package main
 
 import (
@@ -46,14 +47,18 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("barehello", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
+	timeouts := fs.Bool("timeouts", true, "set the v0.1 API's read, write and idle timeouts (false: only ReadHeaderTimeout)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newMux(), ReadHeaderTimeout: 5 * time.Second}
+	srv := newServer(*timeouts)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -70,6 +75,19 @@ func run(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// newServer returns the server; with timeouts it is configured like
+// v0.1/internal/server's. Every request then arms the read and write
+// deadlines (runtime timers), which costs net/http itself measurably.
+func newServer(timeouts bool) *http.Server {
+	srv := &http.Server{Handler: newMux(), ReadHeaderTimeout: 5 * time.Second}
+	if timeouts {
+		srv.ReadTimeout = 10 * time.Second
+		srv.WriteTimeout = 30 * time.Second
+		srv.IdleTimeout = 120 * time.Second
+	}
+	return srv
 }
 
 func newMux() *http.ServeMux {

@@ -3,8 +3,12 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHandlers(t *testing.T) {
@@ -51,6 +55,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}{
 		{"unknown-flag", []string{"-nope"}},
 		{"bad-addr", []string{"-addr", "127.0.0.1:99999"}},
+		{"bad-timeouts", []string{"-timeouts=maybe"}},
+		{"extra-argument", []string{"now"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,5 +64,35 @@ func TestRunRejectsBadFlags(t *testing.T) {
 				t.Errorf("run(%q): got nil error, want one", tt.args)
 			}
 		})
+	}
+}
+
+// TestServerTimeoutsMatchTheAPI keeps the baseline honest: with timeouts it
+// must be configured like v0.1's server (internal/server.Serve), so the ratio
+// compares gin and the middleware, not two server configurations.
+func TestServerTimeoutsMatchTheAPI(t *testing.T) {
+	src, err := os.ReadFile("../../../../v0.1/internal/server/server.go")
+	if err != nil {
+		t.Fatalf("v0.1 not found next to scripts/bench: %v", err)
+	}
+	srv := newServer(true)
+	for field, got := range map[string]time.Duration{
+		"ReadHeaderTimeout": srv.ReadHeaderTimeout,
+		"ReadTimeout":       srv.ReadTimeout,
+		"WriteTimeout":      srv.WriteTimeout,
+		"IdleTimeout":       srv.IdleTimeout,
+	} {
+		want := regexp.MustCompile(field + `:\s+(\d+) \* time\.Second`).FindSubmatch(src)
+		if want == nil {
+			t.Errorf("%s not found in v0.1/internal/server/server.go", field)
+			continue
+		}
+		if n, _ := strconv.Atoi(string(want[1])); got != time.Duration(n)*time.Second {
+			t.Errorf("%s = %s, v0.1's server has %ss", field, got, want[1])
+		}
+	}
+	plain := newServer(false)
+	if plain.ReadTimeout != 0 || plain.WriteTimeout != 0 || plain.IdleTimeout != 0 || plain.ReadHeaderTimeout == 0 {
+		t.Errorf("-timeouts=false: got %+v, want only ReadHeaderTimeout", plain)
 	}
 }
