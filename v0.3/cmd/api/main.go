@@ -121,6 +121,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		CacheTTL:        cfg.Cache.TTL,
 		Work: server.WorkLimits{
 			CPUMaxMS:         cfg.Work.CPU.MaxMS,
+			CPUMaxJobs:       cfg.Work.CPU.MaxJobs,
 			MemoryMaxMB:      cfg.Work.Memory.MaxMB,
 			MemoryMaxSeconds: cfg.Work.Memory.MaxSeconds,
 			MemoryMaxTotalMB: cfg.Work.Memory.MaxTotalMB,

@@ -64,6 +64,9 @@ type Config struct {
 		CPU struct {
 			// MaxMS is the most CPU time (ms) one request may ask for.
 			MaxMS int `mapstructure:"max_ms"`
+			// MaxJobs caps the CPU jobs running at once (more get 429):
+			// each holds an OS thread, and Go aborts at 10,000 threads.
+			MaxJobs int `mapstructure:"max_jobs"`
 		} `mapstructure:"cpu"`
 		Memory struct {
 			// MaxMB is the most one request may allocate.
@@ -102,6 +105,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("cache.ttl", 60*time.Second)
 	v.SetDefault("source.latency", 100*time.Millisecond)
 	v.SetDefault("work.cpu.max_ms", 1000)
+	v.SetDefault("work.cpu.max_jobs", 1000)
 	v.SetDefault("work.memory.max_mb", 32)
 	v.SetDefault("work.memory.max_seconds", 20)
 	v.SetDefault("work.memory.max_total_mb", 64)
@@ -193,6 +197,9 @@ func (c Config) Validate() error {
 	}
 	if c.Work.CPU.MaxMS < 1 || c.Work.CPU.MaxMS > 10000 {
 		errs = append(errs, fmt.Sprintf("work.cpu.max_ms %d out of range (1-10000)", c.Work.CPU.MaxMS))
+	}
+	if c.Work.CPU.MaxJobs < 1 || c.Work.CPU.MaxJobs > 5000 {
+		errs = append(errs, fmt.Sprintf("work.cpu.max_jobs %d out of range (1-5000, well below Go's 10000-thread limit)", c.Work.CPU.MaxJobs))
 	}
 	if c.Work.Memory.MaxMB < 1 || c.Work.Memory.MaxMB > 1024 {
 		errs = append(errs, fmt.Sprintf("work.memory.max_mb %d out of range (1-1024)", c.Work.Memory.MaxMB))

@@ -91,7 +91,7 @@ func cfgOf(port int, envName, level string, drain, timeout time.Duration) Config
 	c.Redis.Timeout = 500 * time.Millisecond
 	c.Cache.TTL = 60 * time.Second
 	c.Source.Latency = 100 * time.Millisecond
-	c.Work.CPU.MaxMS = 1000
+	c.Work.CPU.MaxMS, c.Work.CPU.MaxJobs = 1000, 1000
 	c.Work.Memory.MaxMB, c.Work.Memory.MaxSeconds, c.Work.Memory.MaxTotalMB = 32, 20, 64
 	return c
 }
@@ -148,6 +148,7 @@ func TestLoadInvalid(t *testing.T) {
 		{name: "redis-timeout-zero", env: map[string]string{"JOURNEY_REDIS_TIMEOUT": "0s"}, wantErr: "redis.timeout 0s"},
 		{name: "cache-ttl-too-short", env: map[string]string{"JOURNEY_CACHE_TTL": "10ms"}, wantErr: "cache.ttl 10ms must be between 1s and 24h"},
 		{name: "work-cpu-max-ms-zero", env: map[string]string{"JOURNEY_WORK_CPU_MAX_MS": "0"}, wantErr: "work.cpu.max_ms 0 out of range"},
+		{name: "work-cpu-max-jobs-over-thread-limit", env: map[string]string{"JOURNEY_WORK_CPU_MAX_JOBS": "20000"}, wantErr: "work.cpu.max_jobs 20000 out of range"},
 		{name: "work-memory-max-mb-too-big", env: map[string]string{"JOURNEY_WORK_MEMORY_MAX_MB": "2048"}, wantErr: "work.memory.max_mb 2048 out of range"},
 		{name: "work-memory-max-seconds-above-write-timeout", env: map[string]string{"JOURNEY_WORK_MEMORY_MAX_SECONDS": "30"}, wantErr: "work.memory.max_seconds 30 out of range (1-25"},
 		{name: "work-memory-total-below-per-request", env: map[string]string{"JOURNEY_WORK_MEMORY_MAX_TOTAL_MB": "16"}, wantErr: "work.memory.max_total_mb 16 out of range"},

@@ -76,6 +76,7 @@ type Server struct {
 	storeState atomic.Int32 // storeUnknown, storeUp or storeDown
 
 	memory   *work.Memory
+	cpuJobs  atomic.Int64    // running CPU jobs, each on its own OS thread
 	workCtx  context.Context // cancelled when the drain is over
 	stopWork context.CancelFunc
 }
@@ -234,6 +235,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (w WorkLimits) withDefaults() WorkLimits {
 	if w.CPUMaxMS == 0 {
 		w.CPUMaxMS = 1000
+	}
+	if w.CPUMaxJobs == 0 {
+		w.CPUMaxJobs = 1000
 	}
 	if w.MemoryMaxMB == 0 {
 		w.MemoryMaxMB = 32

@@ -17,6 +17,7 @@ import (
 // WorkLimits bound /api/v1/work/*; config.Config.Work fills them.
 type WorkLimits struct {
 	CPUMaxMS         int
+	CPUMaxJobs       int
 	MemoryMaxMB      int
 	MemoryMaxSeconds int
 	MemoryMaxTotalMB int
@@ -86,6 +87,17 @@ func (s *Server) workCPU(c *gin.Context) {
 		s.metrics.WorkRequests.WithLabelValues("cpu", "rejected").Inc()
 		return
 	}
+	// Each running job holds an OS thread (BurnCPU locks it), and the Go
+	// runtime aborts the process at 10,000 threads: refuse beyond the cap
+	// instead of letting a flood of requests crash the pod.
+	if s.cpuJobs.Add(1) > int64(s.opts.Work.CPUMaxJobs) {
+		s.cpuJobs.Add(-1)
+		s.metrics.WorkRequests.WithLabelValues("cpu", "busy").Inc()
+		middleware.AbortWithError(c, http.StatusTooManyRequests, "cpu_busy",
+			fmt.Sprintf("%d CPU jobs are already running, the most this pod takes at once; retry later", s.opts.Work.CPUMaxJobs))
+		return
+	}
+	defer s.cpuJobs.Add(-1)
 	ctx, done := s.jobContext(c)
 	defer done()
 	start := time.Now()

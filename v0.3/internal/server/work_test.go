@@ -58,6 +58,32 @@ func TestWorkMemoryBudgetIs429(t *testing.T) {
 	}
 }
 
+// TestWorkCPUJobsCapIs429: each CPU job holds an OS thread, so beyond
+// CPUMaxJobs running at once a request is refused, and the slot is free
+// again when the job ends.
+func TestWorkCPUJobsCapIs429(t *testing.T) {
+	s := New(Options{Work: WorkLimits{CPUMaxJobs: 1}})
+	first := make(chan int, 1)
+	go func() { first <- do(s, http.MethodGet, "/api/v1/work/cpu?ms=1000").Code }()
+	waitFor(t, "the first CPU job to start", func() bool { return s.cpuJobs.Load() == 1 })
+	rec := do(s, http.MethodGet, "/api/v1/work/cpu?ms=5")
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), `"code":"cpu_busy","error":"1 CPU jobs are already running`) {
+		t.Errorf("second job beyond the cap = %d %s, want 429 cpu_busy", rec.Code, rec.Body)
+	}
+	if code := <-first; code != http.StatusOK {
+		t.Errorf("first job = %d, want 200", code)
+	}
+	if got := testutil.ToFloat64(s.metrics.WorkRequests.WithLabelValues("cpu", "busy")); got != 1 {
+		t.Errorf("work_requests_total{kind=cpu,result=busy} = %v, want 1", got)
+	}
+	if n := s.cpuJobs.Load(); n != 0 {
+		t.Fatalf("running CPU jobs after the first ended = %d, want 0", n)
+	}
+	if rec := do(s, http.MethodGet, "/api/v1/work/cpu?ms=5"); rec.Code != http.StatusOK {
+		t.Errorf("job after the slot was freed = %d %s, want 200", rec.Code, rec.Body)
+	}
+}
+
 // TestWorkStopsWhenTheClientLeaves: a cancelled request ends its job at
 // once, and nothing is left behind: no goroutine, no held memory.
 func TestWorkStopsWhenTheClientLeaves(t *testing.T) {
