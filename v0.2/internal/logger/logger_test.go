@@ -1,15 +1,15 @@
 package logger
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/testutil/bintest"
 )
 
 func TestNew(t *testing.T) {
@@ -47,29 +47,8 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// syncBuffer is a WriteSyncer that records what reached it, safe for the
-// buffered syncer's background flush.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Sync() error { return nil }
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestProductionBuffersInfoAndFlushesProblemsAtOnce(t *testing.T) {
-	out := &syncBuffer{}
+	out := &bintest.SyncBuffer{}
 	log, err := newLogger(false, "info", out)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +93,7 @@ func TestProductionBuffersInfoAndFlushesProblemsAtOnce(t *testing.T) {
 }
 
 func TestDevelopmentWritesEachLineAtOnce(t *testing.T) {
-	out := &syncBuffer{}
+	out := &bintest.SyncBuffer{}
 	log, err := newLogger(true, "debug", out)
 	if err != nil {
 		t.Fatal(err)
