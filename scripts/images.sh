@@ -19,9 +19,8 @@
 # Environment:
 #   IMAGES_ENGINE=docker|buildah   force an engine (default: auto)
 #   IMAGES_ROOT=dir                folder holding the version folders (default: repo root)
-#   IMAGES_HOST_CACHE=0            buildah: do not mount the host's Go module and
-#                                  build caches into RUN steps (slower; modules then
-#                                  come from GOPROXY)
+#   IMAGES_HOST_CACHE=0            buildah: do not mount the host's Go module
+#                                  cache into RUN steps (modules then come from GOPROXY)
 #   BUILDAH_CACHE_DIR=dir          buildah storage (default ~/.cache/cloudnative-go-journey/buildah)
 #   VERBOSE=1                      stream build output instead of logging it to files
 #   DEBUG=1                        set -x
@@ -225,11 +224,15 @@ if [[ "$engine" == buildah ]]; then
   builder=$(ensure_builder)
   if [[ "${IMAGES_HOST_CACHE:-1}" == 1 ]]; then
     modcache=$(go env GOMODCACHE)
-    gocache=$(go env GOCACHE)
-    mkdir -p "$modcache" "$gocache"
-    # Module and build caches are content-addressed, so sharing them with the
-    # host is safe and turns a cold 1-minute compile into seconds.
-    extra+=(--volume "$modcache:/go/pkg/mod" --volume "$gocache:/root/.cache/go-build")
+    mkdir -p "$modcache"
+    # The module cache is keyed by module version and checksummed, so sharing
+    # it with the host is safe and saves downloading every dependency. The
+    # build cache is not shared: every version builds in the same /src, and
+    # with the host's build cache mounted, v0.2's API failed to build on an
+    # import of v0.1 that its sources do not contain (seen 2026-11-26, Go
+    # 1.26.8); without it the same build succeeds. A compile from scratch
+    # takes about a minute per image.
+    extra+=(--volume "$modcache:/go/pkg/mod")
   fi
 fi
 
