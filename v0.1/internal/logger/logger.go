@@ -41,9 +41,9 @@ func newLogger(development bool, level string, out io.Writer) (*zap.Logger, erro
 	// One write(2) per access-log line is a system call per request (a pipe
 	// to the container runtime in Kubernetes). Buffering batches them; the
 	// price is that a line can wait up to FlushInterval, and a process that
-	// is killed (OOM, SIGKILL) loses at most that much.
-	// Its Sync flushes the buffer and then syncs the destination; stderr is a
-	// pipe or terminal, where fsync fails with EINVAL, so only flush.
+	// is killed (OOM, SIGKILL) loses at most that much. The destination is
+	// wrapped so that Sync only flushes: fsync on a pipe or terminal (what
+	// stderr is) fails with EINVAL.
 	buf := &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(struct{ io.Writer }{out}), FlushInterval: FlushInterval}
 	// Warnings and errors are flushed at once: they are rare, someone may be
 	// waiting for them, and they must survive a crash that follows.

@@ -47,8 +47,8 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// syncBuffer is a WriteSyncer that records what reached it, safe for the
-// buffered syncer's background flush.
+// syncBuffer records what reached it; safe for the buffered syncer's
+// background flush.
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -59,8 +59,6 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
-
-func (b *syncBuffer) Sync() error { return nil }
 
 func (b *syncBuffer) String() string {
 	b.mu.Lock()

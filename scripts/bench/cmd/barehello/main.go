@@ -78,8 +78,8 @@ func run(args []string) error {
 }
 
 // newServer returns the server; with timeouts it is configured like
-// v0.1/internal/server's. Every request then arms the read and write
-// deadlines (runtime timers), which costs net/http itself measurably.
+// v0.1/internal/server's. Every request then re-arms the read and write
+// deadlines (runtime timers); docs/benchmarks.md has what that costs here.
 func newServer(timeouts bool) *http.Server {
 	srv := &http.Server{Handler: newMux(), ReadHeaderTimeout: 5 * time.Second}
 	if timeouts {
