@@ -470,13 +470,32 @@ func TestSummary(t *testing.T) {
 }
 
 // TestConnectionsAreReused: the idle pool is sized to the workers, so 8
-// workers keep 8 connections (Go's default of 2 idle per host would make
-// the other 6 dial anew for nearly every request).
+// workers keep about 8 connections. The server answers in rounds (all 8
+// requests at once), so all 8 connections return to the pool together:
+// with Go's default of 2 idle per host, 6 would be closed and dialled anew
+// every round (dozens of connections in this run instead of 8).
 func TestConnectionsAreReused(t *testing.T) {
 	t.Parallel()
-	var conns atomic.Int64
+	const workers = 8
+	var (
+		conns   atomic.Int64
+		mu      sync.Mutex
+		waiting []chan struct{}
+	)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
-		time.Sleep(2 * time.Millisecond)
+		release := make(chan struct{})
+		mu.Lock()
+		if waiting = append(waiting, release); len(waiting) == workers {
+			for _, ch := range waiting {
+				close(ch)
+			}
+			waiting = nil
+		}
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-time.After(100 * time.Millisecond): // the last, incomplete round
+		}
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -485,9 +504,14 @@ func TestConnectionsAreReused(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	res := mustRun(t, context.Background(), closed(srv.URL, 8, 300*time.Millisecond))
-	if got := conns.Load(); got > 8 || res.OK < 80 {
-		t.Errorf("%d TCP connections for %d requests from 8 workers, want <= 8", got, res.OK)
+	res := mustRun(t, context.Background(), closed(srv.URL, workers, 300*time.Millisecond))
+	// Not exactly 8: a worker whose answer arrives first may start a dial
+	// before the other connections are back; Go then hands it a returned
+	// connection and parks the new one in the pool. At most one such extra
+	// connection per worker stays.
+	if got := conns.Load(); got > 2*workers || res.OK < 10*workers {
+		t.Errorf("%d TCP connections for %d requests from %d workers, want at most %d and at least %d requests",
+			got, res.OK, workers, 2*workers, 10*workers)
 	}
 }
 
