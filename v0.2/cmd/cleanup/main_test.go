@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -103,24 +102,10 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// result is one run of the binary.
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-func runBinary(t *testing.T, env []string, args ...string) result {
+// runBinary runs cleanup with env added to the test's environment.
+func runBinary(t *testing.T, env []string, args ...string) bintest.Result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("run cleanup: %v", err)
-	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	return bintest.Run(t, binary, append(os.Environ(), env...), args...)
 }
 
 func redisEnv(srv *redistest.Server) []string {
@@ -221,15 +206,15 @@ func TestBinaryRemovesExpiredDataAndLogsSummary(t *testing.T) {
 	_, kept := seed(t, c)
 
 	r := runBinary(t, redisEnv(srv), "--batch", "1")
-	if r.code != 0 {
-		t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.Code, r.Stderr)
 	}
-	if r.stdout != "" {
-		t.Errorf("stdout = %q, want empty (logs go to stderr)", r.stdout)
+	if r.Stdout != "" {
+		t.Errorf("stdout = %q, want empty (logs go to stderr)", r.Stdout)
 	}
-	sum := findLog(logLines(t, r.stderr), "cleanup finished")
+	sum := findLog(logLines(t, r.Stderr), "cleanup finished")
 	if sum == nil {
-		t.Fatalf("no \"cleanup finished\" log line; stderr:\n%s", r.stderr)
+		t.Fatalf("no \"cleanup finished\" log line; stderr:\n%s", r.Stderr)
 	}
 	for field, want := range map[string]float64{"events_removed": 2, "stale_keys_removed": 1, "cache_keys_scanned": 2, "event_batches": 2} {
 		if got := sum[field]; got != want {
@@ -258,8 +243,8 @@ func TestBinaryDryRunListsAndDeletesNothing(t *testing.T) {
 	keysBefore, eventsBefore := keyspace(t, c), events(t, c)
 
 	r := runBinary(t, redisEnv(srv), "--dry-run")
-	if r.code != 0 {
-		t.Fatalf("dry run exit code = %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("dry run exit code = %d, want 0; stderr:\n%s", r.Code, r.Stderr)
 	}
 	if got := keyspace(t, c); !slices.Equal(got, keysBefore) {
 		t.Errorf("dry run changed the keyspace: %q, want %q", got, keysBefore)
@@ -272,7 +257,7 @@ func TestBinaryDryRunListsAndDeletesNothing(t *testing.T) {
 		wantOut = append(wantOut, cleanup.DryRunEventPrefix+m)
 	}
 	wantOut = append(wantOut, cleanup.DryRunKeyPrefix+store.DataCacheKey("stale"))
-	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
 	if len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], "dry run: would remove 2 events older than ") ||
 		!strings.HasSuffix(lines[len(lines)-1], " and 1 stale cache keys (2 cache keys scanned); nothing deleted") {
 		t.Errorf("last stdout line = %q, want the dry-run summary", lines[len(lines)-1])
@@ -284,8 +269,8 @@ func TestBinaryDryRunListsAndDeletesNothing(t *testing.T) {
 	}
 
 	// The real run removes what was listed, and nothing else.
-	if r := runBinary(t, redisEnv(srv)); r.code != 0 {
-		t.Fatalf("real run exit code = %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r := runBinary(t, redisEnv(srv)); r.Code != 0 {
+		t.Fatalf("real run exit code = %d, want 0; stderr:\n%s", r.Code, r.Stderr)
 	}
 	var removed []string
 	for _, m := range eventsBefore {
@@ -331,12 +316,12 @@ func TestBinaryFailsWithClearMessage(t *testing.T) {
 			// The real process environment may hold JOURNEY_* from a shell.
 			env := append([]string{"JOURNEY_REDIS_ADDR=", "JOURNEY_REDIS_PASSWORD="}, tt.env...)
 			r := runBinary(t, env, tt.args...)
-			if r.code == 0 {
-				t.Fatalf("exit code = 0, want non-zero; stderr:\n%s", r.stderr)
+			if r.Code == 0 {
+				t.Fatalf("exit code = 0, want non-zero; stderr:\n%s", r.Stderr)
 			}
 			for _, want := range tt.wantErr {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr = %q, want it to contain %q", r.stderr, want)
+				if !strings.Contains(r.Stderr, want) {
+					t.Errorf("stderr = %q, want it to contain %q", r.Stderr, want)
 				}
 			}
 		})
@@ -442,12 +427,12 @@ func TestBinaryVersionAndHelp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runBinary(t, nil, tt.args...)
-			if r.code != 0 {
-				t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.code, r.stderr)
+			if r.Code != 0 {
+				t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.Code, r.Stderr)
 			}
 			for _, want := range tt.want {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("stdout = %q, want it to contain %q", r.stdout, want)
+				if !strings.Contains(r.Stdout, want) {
+					t.Errorf("stdout = %q, want it to contain %q", r.Stdout, want)
 				}
 			}
 		})

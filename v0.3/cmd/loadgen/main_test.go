@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,26 +109,11 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// result is one run of the binary.
-type result struct {
-	code           int
-	stdout, stderr string
-	took           time.Duration
-}
-
-func runBinary(t *testing.T, args ...string) result {
+// runBinary runs loadgen without the JOURNEY_LOADGEN_* a developer's shell
+// may hold.
+func runBinary(t *testing.T, args ...string) bintest.Result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = cleanEnv()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("run loadgen: %v", err)
-	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	return bintest.Run(t, binary, cleanEnv(), args...)
 }
 
 // cleanEnv drops JOURNEY_LOADGEN_* a developer's shell may hold.
@@ -168,19 +152,19 @@ func TestBinaryRunsAndSummarizes(t *testing.T) {
 	defer srv.Close()
 
 	r := runBinary(t, "--url", srv.URL+"/api/v1/work/cpu?ms=1", "--rate", "40", "--duration", "1s", "--progress", "300ms")
-	if r.code != 0 {
-		t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.Code, r.Stderr)
 	}
 	for _, want := range []string{
 		"loadgen summary: GET " + srv.URL + "/api/v1/work/cpu?ms=1\n",
 		"  load:          open model, 40 req/s for 1s, at most 1000 in flight\n",
 		"(reached --duration)", "  target rate:   ", "  latency:       p50 ",
 	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("stdout:\n%s\nwant it to contain %q", r.stdout, want)
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("stdout:\n%s\nwant it to contain %q", r.Stdout, want)
 		}
 	}
-	sent, ok, s503 := summaryInt(t, r.stdout, "requests"), summaryInt(t, r.stdout, "ok"), summaryInt(t, r.stdout, "status 503")
+	sent, ok, s503 := summaryInt(t, r.Stdout, "requests"), summaryInt(t, r.Stdout, "ok"), summaryInt(t, r.Stdout, "status 503")
 	if got := served.Load(); got < ok+s503 || got > sent {
 		t.Errorf("server saw %d requests, summary says %d sent, %d ok + %d status 503", got, sent, ok, s503)
 	}
@@ -191,9 +175,9 @@ func TestBinaryRunsAndSummarizes(t *testing.T) {
 	if answered := ok + s503; s503 < answered/4-2 || s503 > answered/4+2 {
 		t.Errorf("status 503 = %d of %d answered, want about 1/4", s503, ok+s503)
 	}
-	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
 	if len(lines) < 2 || !strings.HasPrefix(lines[0], "[") || !strings.Contains(lines[0], "/1s] sent ") {
-		t.Errorf("stderr = %q, want progress lines like \"[0s/1s] sent ...\" (not a terminal: one per update)", r.stderr)
+		t.Errorf("stderr = %q, want progress lines like \"[0s/1s] sent ...\" (not a terminal: one per update)", r.Stderr)
 	}
 }
 
@@ -214,14 +198,14 @@ func TestBinaryRejectsBadFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runBinary(t, tt.args...)
-			if r.code != 1 {
-				t.Errorf("exit code = %d, want 1", r.code)
+			if r.Code != 1 {
+				t.Errorf("exit code = %d, want 1", r.Code)
 			}
-			if !strings.HasPrefix(r.stderr, "loadgen: ") || !strings.Contains(r.stderr, tt.wantErr) {
-				t.Errorf("stderr = %q, want \"loadgen: ...%s...\"", r.stderr, tt.wantErr)
+			if !strings.HasPrefix(r.Stderr, "loadgen: ") || !strings.Contains(r.Stderr, tt.wantErr) {
+				t.Errorf("stderr = %q, want \"loadgen: ...%s...\"", r.Stderr, tt.wantErr)
 			}
-			if strings.Contains(r.stdout, "summary") {
-				t.Errorf("stdout = %q, want no summary: nothing ran", r.stdout)
+			if strings.Contains(r.Stdout, "summary") {
+				t.Errorf("stdout = %q, want no summary: nothing ran", r.Stdout)
 			}
 		})
 	}
@@ -248,17 +232,17 @@ func TestBinaryFailOnErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runBinary(t, append([]string{"--url", srv.URL, "--concurrency", "2", "--duration", "200ms", "--progress", "0"}, tt.flags...)...)
-			if r.code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d; stderr:\n%s", r.code, tt.wantCode, r.stderr)
+			if r.Code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d; stderr:\n%s", r.Code, tt.wantCode, r.Stderr)
 			}
-			if !strings.Contains(r.stdout, "    status 500:  ") {
-				t.Errorf("stdout:\n%s\nwant the summary with the 500s in any case", r.stdout)
+			if !strings.Contains(r.Stdout, "    status 500:  ") {
+				t.Errorf("stdout:\n%s\nwant the summary with the 500s in any case", r.Stdout)
 			}
-			if tt.wantErr != "" && !strings.Contains(r.stderr, tt.wantErr) {
-				t.Errorf("stderr = %q, want it to contain %q", r.stderr, tt.wantErr)
+			if tt.wantErr != "" && !strings.Contains(r.Stderr, tt.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", r.Stderr, tt.wantErr)
 			}
-			if tt.wantErr == "" && r.stderr != "" {
-				t.Errorf("stderr = %q, want empty (--progress 0)", r.stderr)
+			if tt.wantErr == "" && r.Stderr != "" {
+				t.Errorf("stderr = %q, want empty (--progress 0)", r.Stderr)
 			}
 		})
 	}
@@ -337,12 +321,12 @@ func TestBinaryVersionAndHelp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runBinary(t, tt.args...)
-			if r.code != 0 {
-				t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.code, r.stderr)
+			if r.Code != 0 {
+				t.Fatalf("exit code = %d, want 0; stderr:\n%s", r.Code, r.Stderr)
 			}
 			for _, want := range tt.want {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("stdout = %q, want it to contain %q", r.stdout, want)
+				if !strings.Contains(r.Stdout, want) {
+					t.Errorf("stdout = %q, want it to contain %q", r.Stdout, want)
 				}
 			}
 		})

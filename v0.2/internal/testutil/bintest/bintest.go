@@ -5,6 +5,7 @@ package bintest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -41,6 +42,29 @@ func Main(m *testing.M, name string, binary *string, buildArgs ...string) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// Result is one finished run of a binary.
+type Result struct {
+	Code           int
+	Stdout, Stderr string
+}
+
+// Run runs binary with args to completion; env is its whole environment
+// (nil: the test's own). Only a binary that cannot run fails the test: the
+// exit code is the caller's to check.
+func Run(t testing.TB, binary string, env []string, args ...string) Result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("run %s: %v", filepath.Base(binary), err)
+	}
+	return Result{Code: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
