@@ -46,29 +46,9 @@ esac
 api_cpu=() other_cpu=()
 if [[ $PIN == 1 ]]; then api_cpu=(taskset -c 0) other_cpu=(taskset -c 1); fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-cache.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]+"${pids[@]}"}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  local port i
-  for i in $(seq 1 50); do
-    port=$((20000 + (RANDOM * 32768 + RANDOM + i) % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      printf '%d\n' "$port"
-      return
-    fi
-  done
-  die "no free port found"
-}
+# shellcheck source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
+bench_setup cache
 
 # --- build and start ---------------------------------------------------------
 log "building $VERSION/cmd/api like its image (CGO_ENABLED=0, -tags nomsgpack)"

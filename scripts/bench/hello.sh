@@ -69,30 +69,9 @@ if [[ $PIN == 1 ]]; then
   wrk_cpu=(taskset -c 1)
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-hello.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]+"${pids[@]}"}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# free_port prints a TCP port nobody listens on at 127.0.0.1.
-free_port() {
-  local port i
-  for i in $(seq 1 50); do
-    port=$((20000 + (RANDOM * 32768 + RANDOM + i) % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      printf '%d\n' "$port"
-      return
-    fi
-  done
-  die "no free port found"
-}
+# shellcheck source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
+bench_setup hello
 
 # wait_ready polls /ready until it answers 200 or the process dies.
 wait_ready() {
@@ -118,8 +97,7 @@ build() {
 }
 api_tags=""
 if [[ -f "$REPO_ROOT/$VERSION/cmd/api/Dockerfile" ]]; then
-  api_tags=$(grep -vE '^[[:space:]]*#' "$REPO_ROOT/$VERSION/cmd/api/Dockerfile" |
-    grep -oE -- '-tags[ =]"?[A-Za-z0-9_.,-]+' | head -n1 | sed -E 's/^-tags[ =]"?//' || true)
+  api_tags=$(dockerfile_tags "$REPO_ROOT/$VERSION/cmd/api/Dockerfile")
 fi
 log "building $VERSION/cmd/api (tags: ${api_tags:-none}) and scripts/bench/cmd/barehello"
 build "$REPO_ROOT/$VERSION" ./cmd/api "$work/api" "$api_tags" || die "cannot build $VERSION/cmd/api"
