@@ -8,8 +8,10 @@ set -euo pipefail
 
 # The lint check needs shellcheck; redis-server and postgresql are real servers for
 # integration tests (v0.2 on); buildah, busybox-static: `make images` without
-# Docker; wrk: `make bench`.
-readonly PACKAGES=(shellcheck redis-server postgresql buildah busybox-static wrk)
+# Docker; wrk: `make bench`. Real sandbox nodes: gcc and libseccomp-dev build runc;
+# iptables, iproute2 and conntrack are what kubelet, kube-proxy and the CNI plugins call.
+readonly PACKAGES=(shellcheck redis-server postgresql buildah busybox-static wrk
+  gcc libc6-dev libseccomp-dev iptables iproute2 conntrack)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -5,12 +5,23 @@
 #
 #   sandbox.sh build   build the pinned binaries into the cache (skipped when already there)
 #   sandbox.sh up      start the control plane on 127.0.0.1 and write a kubeconfig
+#   sandbox.sh up --real --kind-config FILE
+#                      the same control plane with real nodes (kubelet, containerd, runc, kube-proxy)
+#                      for the kind config's nodes, cluster DNS and its port mappings (real.sh)
+#   sandbox.sh images VERSION_DIR   build a version's images and stand-ins for its third-party
+#                      images, as archives (cached by build context); prints `image REF FILE` lines
+#   sandbox.sh load FILE...          import image archives into the running real nodes
+#   sandbox.sh cut|restore NODE      take a real node's link down / bring it back
+#   sandbox.sh degrade NODE NETEM... e.g. `degrade journey-v1-5-worker delay 200ms loss 5%`
+#   sandbox.sh exec NODE CMD...      run CMD in a real node's network namespace
 #   sandbox.sh down    stop it and remove its state
 #   sandbox.sh env     print the paths it uses
 #
 # Environment: SANDBOX_STATE_DIR (where a running sandbox keeps its files; one sandbox per dir),
 # SANDBOX_WATCH_PID (run `down` when that process exits), SANDBOX_HPA_SYNC_PERIOD (how often the
-# HPA controller re-evaluates, default 15s like kind; tests use 2s), DEBUG=1 (set -x).
+# HPA controller re-evaluates, default 15s like kind; tests use 2s), DEBUG=1 (set -x). Real nodes:
+# SANDBOX_IMAGES (image archives every node imports at start), SANDBOX_REAL_NODES (at most this
+# many real nodes, default 3), SANDBOX_LOCK_WAIT (seconds to wait for another real sandbox).
 set -euo pipefail
 [[ "${DEBUG:-}" == 1 ]] && set -x
 
@@ -19,12 +30,24 @@ KUBE_VERSION=v1.37.2   # k8s.io/kubernetes; staging modules at v0.37.2 (kube/go.
 ETCD_VERSION=v3.7.0    # go.etcd.io/etcd/server/v3, the version kubernetes v1.37.2 requires
 KWOK_VERSION=v0.8.0    # sigs.k8s.io/kwok (kwok/go.mod)
 METRICS_SERVER_VERSION=v0.9.0 # sigs.k8s.io/metrics-server (metrics-server/go.mod); needs go >= 1.26.4
+# Real nodes (`up --real`): kubelet and kube-proxy come from KUBE_VERSION (kube/go.mod); the
+# container runtime is built with `go install module@version`, which checks each module against
+# the Go checksum database (none of them has replace directives).
+CONTAINERD_VERSION=v2.4.2  # github.com/containerd/containerd/v2: containerd, its runc shim, ctr
+RUNC_VERSION=v1.5.3        # github.com/opencontainers/runc (cgo + libseccomp: apt libseccomp-dev)
+CNI_PLUGINS_VERSION=v1.10.0 # github.com/containernetworking/plugins: bridge, host-local, loopback, portmap
+CRICTL_VERSION=v1.37.0     # sigs.k8s.io/cri-tools
+COREDNS_VERSION=v1.15.0    # github.com/coredns/coredns, cluster DNS as a host process
 # ----------------------------------------------------------------------------------------------
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=real.sh
+source "$SCRIPT_DIR/real.sh"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cloudnative-go-journey/k8s-sandbox"
 STATE_DIR="${SANDBOX_STATE_DIR:-${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/cloudnative-go-journey-k8s-sandbox}"
-BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok local-path-provisioner metrics-server)
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok local-path-provisioner metrics-server
+  kubelet kube-proxy pause containerd containerd-shim-runc-v2 ctr runc crictl coredns
+  cni/bridge cni/host-local cni/loopback cni/portmap)
 
 log() { printf 'sandbox: %s\n' "$*" >&2; }
 die() { printf 'sandbox: error: %s\n' "$*" >&2; exit 1; }
@@ -34,6 +57,7 @@ die() { printf 'sandbox: error: %s\n' "$*" >&2; exit 1; }
 recipe_hash() {
   {
     echo "$KUBE_VERSION $ETCD_VERSION $KWOK_VERSION $METRICS_SERVER_VERSION $(version_ldflags)"
+    echo "$CONTAINERD_VERSION $RUNC_VERSION $CNI_PLUGINS_VERSION $CRICTL_VERSION $COREDNS_VERSION"
     go env GOVERSION GOOS GOARCH
     (cd "$SCRIPT_DIR" && find kube kwok metrics-server -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
       | LC_ALL=C sort | xargs sha256sum)
@@ -71,13 +95,14 @@ cmd_build() {
   tmp="$(mktemp -d "$CACHE_ROOT/tmp.XXXXXX")"
   # shellcheck disable=SC2064 # expand $tmp now: it is local and gone when the trap runs
   trap "rm -rf '$tmp'" EXIT
-  log "cold build of Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, metrics-server $METRICS_SERVER_VERSION into $bin (about 18 min on 2 cores)"
+  log "cold build of Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, metrics-server $METRICS_SERVER_VERSION and the node runtime into $bin (about 30 min on 2 cores)"
   # One go build for all control-plane binaries so shared packages are compiled once.
   # GOWORK=off: the recipes are excluded from go.work; -mod=readonly: go.sum is committed.
   (cd "$SCRIPT_DIR/kube" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
     -ldflags "$(version_ldflags)" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl ./etcd ./local-path-provisioner)
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy ./etcd ./local-path-provisioner ./pause)
   log "control plane built after $((SECONDS - start))s; building kwok"
   (cd "$SCRIPT_DIR/kwok" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w" -o "$tmp/" sigs.k8s.io/kwok/cmd/kwok)
@@ -86,6 +111,8 @@ cmd_build() {
   (cd "$SCRIPT_DIR/metrics-server" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION" -o "$tmp/" \
     sigs.k8s.io/metrics-server/cmd/metrics-server)
+  build_runtime "$tmp"
+  log "node runtime built after $((SECONDS - start))s"
   write_kwok_stages "$tmp/kwok-stages.yaml"
   write_kwok_metrics "$tmp/kwok-metrics.yaml"
   mkdir -p "$(dirname "$bin")"
@@ -94,6 +121,29 @@ cmd_build() {
   trap - EXIT
   log "cold build took $((SECONDS - start))s"
   echo "cold build time: $((SECONDS - start))s"
+}
+
+# build_runtime DIR builds what a real node runs besides kubelet and kube-proxy. GOFLAGS is
+# cleared: -mod=readonly means nothing to `go install module@version`, which uses the module's own
+# go.mod and go.sum.
+build_runtime() {
+  local out="$1" gi=(env GOWORK=off GOFLAGS= GOBIN="$1" go install -trimpath)
+  command -v cc >/dev/null || die "runc needs a C compiler (apt: gcc)"
+  [[ -e /usr/include/seccomp.h ]] || die "runc needs libseccomp headers (apt: libseccomp-dev)"
+  CGO_ENABLED=1 "${gi[@]}" -tags seccomp -ldflags "-s -w -X main.version=${RUNC_VERSION#v}" \
+    "github.com/opencontainers/runc@$RUNC_VERSION"
+  CGO_ENABLED=0 "${gi[@]}" -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/ctr@$CONTAINERD_VERSION"
+  CGO_ENABLED=0 "${gi[@]}" -ldflags "-s -w" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
+  CGO_ENABLED=0 "${gi[@]}" -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+  mkdir -p "$out/cni"
+  CGO_ENABLED=0 env GOWORK=off GOFLAGS= GOBIN="$out/cni" go install -trimpath -ldflags "-s -w" \
+    "github.com/containernetworking/plugins/plugins/main/bridge@$CNI_PLUGINS_VERSION" \
+    "github.com/containernetworking/plugins/plugins/main/loopback@$CNI_PLUGINS_VERSION" \
+    "github.com/containernetworking/plugins/plugins/ipam/host-local@$CNI_PLUGINS_VERSION" \
+    "github.com/containernetworking/plugins/plugins/meta/portmap@$CNI_PLUGINS_VERSION"
 }
 
 all_built() {
@@ -199,7 +249,7 @@ gen_certs() {
     -subj "/CN=k8s-sandbox-ca" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -keyout "$d/apiserver.key" -out "$d/apiserver.csr" \
     -subj "/CN=kube-apiserver" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' >"$d/san.ext"
+  printf 'subjectAltName=IP:127.0.0.1,IP:198.18.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' >"$d/san.ext"
   openssl x509 -req -in "$d/apiserver.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
     -out "$d/apiserver.crt" -days 30 -extfile "$d/san.ext" 2>/dev/null
   # Aggregation layer: kube-apiserver proxies /apis/metrics.k8s.io to metrics-server with this
@@ -217,14 +267,14 @@ gen_certs() {
 }
 
 write_kubeconfig() {
-  local port="$1" token="$2"
+  local port="$1" token="$2" addr="$3"
   cat >"$STATE_DIR/kubeconfig" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: k8s-sandbox
   cluster:
-    server: https://127.0.0.1:$port
+    server: https://$addr:$port
     certificate-authority-data: $(base64 -w0 <"$STATE_DIR/pki/ca.crt")
 users:
 - name: admin
@@ -286,7 +336,22 @@ EOF
 running() { alive kube-apiserver && "$BIN/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" get --raw /readyz >/dev/null 2>&1; }
 
 cmd_up() {
-  local start etcd_port etcd_peer api_port kcm_port sched_port kwok_port ms_port token kc c
+  local start etcd_port etcd_peer kcm_port sched_port kwok_port ms_port token c real=0 config="" api_addr=127.0.0.1
+  while (($#)); do
+    case "$1" in
+      --real) real=1 ;;
+      --kind-config) config="${2:?--kind-config needs a file}"; shift ;;
+      *) die "up: unknown argument '$1' (up [--real --kind-config FILE])" ;;
+    esac
+    shift
+  done
+  if ((real)); then
+    [[ -n $config ]] || die "up --real needs --kind-config FILE: the nodes come from a version's kind config"
+    [[ -r $config ]] || die "kind config $config not found"
+    config="$(cd "$(dirname "$config")" && pwd)/$(basename "$config")"
+    [[ $(id -u) == 0 ]] || die "real nodes need root (network namespaces, cgroups, mounts)"
+    api_addr=$REAL_HOST_IP
+  fi
   BIN="$(bin_dir)"
   cmd_build >&2
   if running; then
@@ -303,13 +368,17 @@ cmd_up() {
   chmod 700 "$STATE_DIR"
   gen_certs
   token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  # system:masters makes the token a cluster admin; every component shares it, which is fine
-  # for a single-user sandbox and keeps the set-up to one credential.
+  # system:masters makes the token a cluster admin; every control-plane component shares it, which
+  # is fine for a single-user sandbox and keeps the set-up to one credential.
   echo "$token,admin,admin,system:masters" >"$STATE_DIR/pki/tokens.csv"
-  etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
+  etcd_port=$(free_port); etcd_peer=$(free_port); API_PORT=$(free_port)
   kcm_port=$(free_port); sched_port=$(free_port); kwok_port=$(free_port); ms_port=$(free_port)
-  write_kubeconfig "$api_port" "$token"
-  kc="$STATE_DIR/kubeconfig"
+  write_kubeconfig "$API_PORT" "$token" "$api_addr"
+  KC="$STATE_DIR/kubeconfig"
+  if ((real)); then
+    log "real nodes from $config"
+    real_prepare "$config"
+  fi
 
   log "starting etcd $ETCD_VERSION on 127.0.0.1:$etcd_port"
   start etcd "$BIN/etcd" --name sandbox --data-dir "$STATE_DIR/etcd" \
@@ -318,65 +387,85 @@ cmd_up() {
     --initial-cluster "sandbox=http://127.0.0.1:$etcd_peer" --unsafe-no-fsync
   wait_for etcd 30 curl -fsS "http://127.0.0.1:$etcd_port/health"
 
-  log "starting kube-apiserver $KUBE_VERSION on 127.0.0.1:$api_port"
-  # endpoint-reconciler none: the kubernetes Service would get 127.0.0.1 as its endpoint, which
-  # EndpointSlice validation rejects (loopback); nothing in the sandbox needs that Service.
+  log "starting kube-apiserver $KUBE_VERSION on $api_addr:$API_PORT"
+  local mode_flags=()
+  if ((real)); then
+    # Pods reach the API server through the kubernetes Service (10.96.0.1:443), whose endpoint is
+    # this address; logs and exec go to each kubelet at its node IP.
+    mode_flags=(--kubelet-preferred-address-types "InternalIP,Hostname")
+  else
+    # endpoint-reconciler none: the kubernetes Service would get 127.0.0.1 as its endpoint, which
+    # EndpointSlice validation rejects (loopback); nothing in a kwok sandbox needs that Service.
+    mode_flags=(--endpoint-reconciler-type none)
+  fi
   start kube-apiserver "$BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --bind-address "$api_addr" --advertise-address "$api_addr" --secure-port "$API_PORT" \
     --tls-cert-file "$STATE_DIR/pki/apiserver.crt" --tls-private-key-file "$STATE_DIR/pki/apiserver.key" \
     --client-ca-file "$STATE_DIR/pki/ca.crt" --token-auth-file "$STATE_DIR/pki/tokens.csv" \
     --authorization-mode Node,RBAC --allow-privileged=true \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$STATE_DIR/pki/sa.pub" --service-account-signing-key-file "$STATE_DIR/pki/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none --profiling=false \
+    --service-cluster-ip-range "$SERVICE_CIDR" --profiling=false "${mode_flags[@]}" \
     --requestheader-client-ca-file "$STATE_DIR/pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
     --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$STATE_DIR/pki/front-proxy-client.crt" \
     --proxy-client-key-file "$STATE_DIR/pki/front-proxy-client.key"
-  wait_for kube-apiserver 60 "$BIN/kubectl" --kubeconfig "$kc" get --raw /readyz
+  wait_for kube-apiserver 60 "$BIN/kubectl" --kubeconfig "$KC" get --raw /readyz
 
-  log "starting kube-controller-manager, kube-scheduler, kwok $KWOK_VERSION, local-path-provisioner and metrics-server $METRICS_SERVER_VERSION"
+  log "starting kube-controller-manager, kube-scheduler, local-path-provisioner and metrics-server $METRICS_SERVER_VERSION"
   # The HPA sync period defaults to kube-controller-manager's (and kind's) 15s; a test that waits
   # for scaling sets SANDBOX_HPA_SYNC_PERIOD=2s. Scale-down delays come from each HPA's behavior.
-  start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$kc" \
-    --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
+  start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$KC" \
+    --authentication-kubeconfig "$KC" --authorization-kubeconfig "$KC" \
     --bind-address 127.0.0.1 --secure-port "$kcm_port" --cert-dir "$STATE_DIR/certs/kcm" --leader-elect=false \
     --service-account-private-key-file "$STATE_DIR/pki/sa.key" --root-ca-file "$STATE_DIR/pki/ca.crt" \
     --controllers '*' --profiling=false \
     --horizontal-pod-autoscaler-sync-period "${SANDBOX_HPA_SYNC_PERIOD:-15s}"
-  start kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$kc" \
-    --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
+  start kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$KC" \
+    --authentication-kubeconfig "$KC" --authorization-kubeconfig "$KC" \
     --bind-address 127.0.0.1 --secure-port "$sched_port" --cert-dir "$STATE_DIR/certs/scheduler" --leader-elect=false \
     --profiling=false
-  # kwok plays every node's kubelet: it manages all nodes, assigns pod IPs and renews node leases,
-  # so the node lifecycle controller sees healthy nodes and does not taint them. It also serves
-  # the kubelets' resource metrics; every node gets InternalIP 127.0.0.1 and kubelet port = kwok's
-  # port, so metrics-server scrapes kwok at the path in the node's metrics.k8s.io annotation.
-  start kwok "$BIN/kwok" --kubeconfig "$kc" --config "$BIN/kwok-stages.yaml" --config "$BIN/kwok-metrics.yaml" \
-    --manage-all-nodes=true --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 \
-    --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port"
-  start local-path-provisioner "$BIN/local-path-provisioner" --kubeconfig "$kc"
+  if ((real)); then
+    # Real nodes mount the volumes, so the provisioner makes each directory (world-writable, as
+    # kind's provisioner does, so non-root pods can write) under the sandbox's state dir.
+    start local-path-provisioner "$BIN/local-path-provisioner" --kubeconfig "$KC" \
+      --dir "$STATE_DIR/volumes" --create-dirs
+  else
+    # kwok plays every node's kubelet: it manages all nodes, assigns pod IPs and renews node
+    # leases, so the node lifecycle controller sees healthy nodes and does not taint them. It also
+    # serves the kubelets' resource metrics; every node gets InternalIP 127.0.0.1 and kubelet port =
+    # kwok's port, so metrics-server scrapes kwok at the path in the node's metrics.k8s.io annotation.
+    start kwok "$BIN/kwok" --kubeconfig "$KC" --config "$BIN/kwok-stages.yaml" --config "$BIN/kwok-metrics.yaml" \
+      --manage-all-nodes=true --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 \
+      --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port"
+    start local-path-provisioner "$BIN/local-path-provisioner" --kubeconfig "$KC"
+  fi
   # metrics-server authenticates with the admin token (no RBAC objects needed). --cert-dir keeps its
   # self-signed serving cert out of the working directory; a 10s resolution (its minimum) needs a
-  # kubelet timeout below 9s, or it refuses to start.
-  start metrics-server "$BIN/metrics-server" --kubeconfig "$kc" \
-    --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
+  # kubelet timeout below 9s, or it refuses to start. Real kubelets serve a self-signed cert too.
+  start metrics-server "$BIN/metrics-server" --kubeconfig "$KC" \
+    --authentication-kubeconfig "$KC" --authorization-kubeconfig "$KC" \
     --bind-address 127.0.0.1 --secure-port "$ms_port" --cert-dir "$STATE_DIR/certs/metrics-server" \
     --kubelet-insecure-tls --kubelet-use-node-status-port --kubelet-preferred-address-types InternalIP \
     --metric-resolution 10s --kubelet-request-timeout 5s --profiling=false
 
-  "$BIN/kubectl" --kubeconfig "$kc" apply --server-side -f - <<<"$STORAGE_CLASS" >/dev/null
-  metrics_api "$ms_port" | "$BIN/kubectl" --kubeconfig "$kc" apply --server-side -f - >/dev/null
+  "$BIN/kubectl" --kubeconfig "$KC" apply --server-side -f - <<<"$STORAGE_CLASS" >/dev/null
+  metrics_api "$ms_port" | "$BIN/kubectl" --kubeconfig "$KC" apply --server-side -f - >/dev/null
+  if ((real)); then
+    log "starting real nodes: $(awk '{ printf "%s ", $1 }' "$STATE_DIR/real/nodes"); CoreDNS $COREDNS_VERSION on $REAL_HOST_IP:53"
+    real_start_nodes
+  fi
   # Available means kube-apiserver reached metrics-server and metrics-server accepted the proxied
-  # request; its first pod metrics follow about two scrapes (20s) after a pod starts.
-  wait_for metrics-server 60 "$BIN/kubectl" --kubeconfig "$kc" wait --for=condition=Available --timeout=1s \
+  # request. A new container has metrics after its first scrape (metrics-server's fresh-container
+  # path), a kwok pod after about two (20s).
+  wait_for metrics-server 60 "$BIN/kubectl" --kubeconfig "$KC" wait --for=condition=Available --timeout=1s \
     apiservice/v1beta1.metrics.k8s.io
   # The default ServiceAccount appears once the controller manager's controllers run; pods are
   # rejected by admission before that, so it is the sign that workloads can be created.
-  wait_for kube-controller-manager 60 "$BIN/kubectl" --kubeconfig "$kc" get serviceaccount default -n default
-  for c in kube-scheduler kwok local-path-provisioner metrics-server; do
+  wait_for kube-controller-manager 60 "$BIN/kubectl" --kubeconfig "$KC" get serviceaccount default -n default
+  for c in kube-scheduler local-path-provisioner metrics-server; do
     alive "$c" || { tail -n 30 "$STATE_DIR/logs/$c.log" >&2; die "$c exited during start-up (log: $STATE_DIR/logs/$c.log)"; }
   done
   # A test binary that dies without running `down` (a -timeout panic) must not leak the sandbox.
@@ -387,15 +476,23 @@ cmd_up() {
   fi
   log "up; logs in $STATE_DIR/logs"
   echo "warm start time: $((SECONDS - start))s" >&2
-  echo "export KUBECONFIG=$kc"
+  echo "export KUBECONFIG=$KC"
 }
 
 # stop_all stops only the processes this sandbox started, by the pids it recorded. etcd goes
 # last: kube-apiserver stops in ~2s while etcd is up, but hangs retrying when it is gone.
 stop_all() {
   [[ -d "$STATE_DIR/pids" ]] || return 0
-  stop_group watchdog metrics-server local-path-provisioner kwok kube-scheduler kube-controller-manager kube-apiserver
+  stop_group watchdog portfwd coredns metrics-server local-path-provisioner kwok kube-scheduler kube-controller-manager
+  # Node processes (node.sh stops its kubelet and kube-proxy before containerd) before the API
+  # server, so kubelets do not spin on a missing API server meanwhile.
+  local nodes=()
+  mapfile -t nodes < <(cd "$STATE_DIR/pids" && ls -d node-* 2>/dev/null)
+  ((${#nodes[@]} == 0)) || stop_group "${nodes[@]}"
+  stop_group kube-apiserver
   stop_group etcd
+  [[ -d "$STATE_DIR/real" ]] && real_clean
+  return 0
 }
 
 # stop_group sends TERM to the named components at once and KILL to any left after 10s.
@@ -440,12 +537,19 @@ EOF
 
 main() {
   local cmd="${1:-}"
+  shift || true
   case "$cmd" in
     build) cmd_build ;;
-    up) cmd_up ;;
+    up) cmd_up "$@" ;;
     down) cmd_down ;;
     env) cmd_env ;;
-    *) die "usage: $0 build|up|down|env (got '${cmd}')" ;;
+    images) cmd_images "$@" ;;
+    load) cmd_load "$@" ;;
+    cut) cmd_cut "$@" ;;
+    restore) cmd_restore "$@" ;;
+    degrade) cmd_degrade "$@" ;;
+    exec) cmd_exec "$@" ;;
+    *) die "usage: $0 build|up [--real --kind-config FILE]|down|env|images DIR|load FILE...|cut NODE|restore NODE|degrade NODE NETEM...|exec NODE CMD... (got '${cmd}')" ;;
   esac
 }
 

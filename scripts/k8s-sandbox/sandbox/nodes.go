@@ -20,9 +20,10 @@ import (
 
 // Labels and taints that kubeadm (and so kind) puts on nodes.
 const (
-	LabelControlPlane     = "node-role.kubernetes.io/control-plane"
-	labelExcludeFromLB    = "node.kubernetes.io/exclude-from-external-load-balancers"
-	annotationKwokManaged = "kwok.x-k8s.io/node"
+	LabelControlPlane  = "node-role.kubernetes.io/control-plane"
+	labelExcludeFromLB = "node.kubernetes.io/exclude-from-external-load-balancers"
+	// AnnotationKwokNode marks a node that kwok plays: its pods are scheduled but never run.
+	AnnotationKwokNode = "kwok.x-k8s.io/node"
 	// AnnotationResourceMetricsPath tells metrics-server (v0.8+) where a node's kubelet serves
 	// /metrics/resource; kwok serves every node's at ResourceMetricsPath(name) on its own port.
 	AnnotationResourceMetricsPath = "metrics.k8s.io/resource-metrics-path"
@@ -36,7 +37,7 @@ func ResourceMetricsPath(name string) string { return "/metrics/nodes/" + name +
 // kubelet), and metrics-server scrapes its resource metrics from kwok. Use them on nodes that a
 // test creates itself.
 func KwokNodeAnnotations(name string) map[string]string {
-	return map[string]string{annotationKwokManaged: "fake", AnnotationResourceMetricsPath: ResourceMetricsPath(name)}
+	return map[string]string{AnnotationKwokNode: "fake", AnnotationResourceMetricsPath: ResourceMetricsPath(name)}
 }
 
 // NodesFromKindConfigFile reads a kind.x-k8s.io/v1alpha4 Cluster and returns the Nodes kind

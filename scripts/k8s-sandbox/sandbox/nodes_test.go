@@ -153,8 +153,8 @@ nodes:
 				if !reflect.DeepEqual(n.Spec.Taints, w.taints) {
 					t.Errorf("node %s: got taints %v, want %v", n.Name, n.Spec.Taints, w.taints)
 				}
-				if n.Annotations[annotationKwokManaged] != "fake" {
-					t.Errorf("node %s: got annotations %v, want %s=fake so kwok manages it", n.Name, n.Annotations, annotationKwokManaged)
+				if n.Annotations[AnnotationKwokNode] != "fake" {
+					t.Errorf("node %s: got annotations %v, want %s=fake so kwok manages it", n.Name, n.Annotations, AnnotationKwokNode)
 				}
 				if got, want := n.Annotations[AnnotationResourceMetricsPath], "/metrics/nodes/"+n.Name+"/metrics/resource"; got != want {
 					t.Errorf("node %s: got annotation %s=%q, want %q so metrics-server scrapes kwok", n.Name, AnnotationResourceMetricsPath, got, want)

@@ -54,6 +54,7 @@ type Sandbox struct {
 	Dynamic    dynamic.Interface
 	Mapper     *restmapper.DeferredDiscoveryRESTMapper
 	script     string
+	real       bool
 }
 
 // Kubectl is the path of the kubectl built at the sandbox's Kubernetes version.
@@ -127,31 +128,54 @@ func Start(tb testing.TB) *Sandbox {
 func ciMode() bool { return os.Getenv("CI") == "true" }
 
 func start(tb testing.TB) (*Sandbox, string, error) {
+	p, skip, err := prepare()
+	if skip != "" || err != nil {
+		return nil, skip, err
+	}
+	sb, err := up(tb, p, "up")
+	return sb, "", err
+}
+
+// prepared is what every sandbox start needs: the script, a fresh state dir and the environment.
+type prepared struct {
+	script, stateDir string
+	env              []string
+	vars             map[string]string // sandbox.sh env
+}
+
+// prepare returns a reason to skip when the sandbox was not asked for or is not built.
+func prepare() (prepared, string, error) {
 	if !ciMode() && os.Getenv("SANDBOX") != "1" {
-		return nil, "set SANDBOX=1 (or CI=true) to run tests against a real control plane; build it once with scripts/k8s-sandbox/sandbox.sh build", nil
+		return prepared{}, "set SANDBOX=1 (or CI=true) to run tests against a real control plane; build it once with scripts/k8s-sandbox/sandbox.sh build", nil
 	}
 	script, err := findScript()
 	if err != nil {
-		return nil, "", err
+		return prepared{}, "", err
 	}
 	stateDir, err := os.MkdirTemp("", "k8s-sandbox-test-")
 	if err != nil {
-		return nil, "", err
+		return prepared{}, "", err
 	}
 	env := append(os.Environ(), "SANDBOX_STATE_DIR="+stateDir, "SANDBOX_WATCH_PID="+strconv.Itoa(os.Getpid()))
 	vars, err := scriptEnv(script, env)
 	if err != nil {
-		return nil, "", err
+		return prepared{}, "", err
 	}
 	if vars["SANDBOX_BUILT"] != "true" {
 		_ = os.RemoveAll(stateDir)
-		return nil, fmt.Sprintf("the sandbox binaries are not built in %s: run %s build (about 18 min cold)", vars["SANDBOX_BIN_DIR"], script), nil
+		return prepared{}, fmt.Sprintf("the sandbox binaries are not built in %s: run %s build (about 30 min cold)", vars["SANDBOX_BIN_DIR"], script), nil
 	}
+	return prepared{script: script, stateDir: stateDir, env: env, vars: vars}, "", nil
+}
+
+// up runs `sandbox.sh ARGS...` (an up command) and connects to the result.
+func up(tb testing.TB, p prepared, args ...string) (*Sandbox, error) {
+	script, env, stateDir := p.script, p.env, p.stateDir
 	began := time.Now()
 	var out bytes.Buffer
 	for attempt := 1; ; attempt++ {
 		out.Reset()
-		cmd := exec.Command(script, "up")
+		cmd := exec.Command(script, args...)
 		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
@@ -167,15 +191,15 @@ func start(tb testing.TB) (*Sandbox, string, error) {
 			tb.Logf("k8s sandbox: a port was taken during start-up, retrying once:\n%s", out.String())
 			continue
 		}
-		return nil, "", fmt.Errorf("%s up: %w\n%s", script, err, out.String())
+		return nil, fmt.Errorf("%s %s: %w\n%s", script, strings.Join(args, " "), err, out.String())
 	}
 	tb.Logf("k8s sandbox up in %s (state %s)", time.Since(began).Round(100*time.Millisecond), stateDir)
-	sb, err := connect(vars["KUBECONFIG"], vars["SANDBOX_BIN_DIR"], stateDir)
+	sb, err := connect(p.vars["KUBECONFIG"], p.vars["SANDBOX_BIN_DIR"], stateDir)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	sb.script = script
-	return sb, "", nil
+	return sb, nil
 }
 
 func connect(kubeconfig, binDir, stateDir string) (*Sandbox, error) {

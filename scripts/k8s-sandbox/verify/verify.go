@@ -35,6 +35,9 @@ type Options struct {
 	Timeout          time.Duration // how long to wait for everything to pass; default 2m
 	Interval         time.Duration // between rounds; default 1s
 	DefaultNamespace string        // for namespaced objects without one, as kubectl; default "default"
+	// RealNodes: the cluster's nodes really run pods, except those kwok plays (annotated
+	// kwok.x-k8s.io/node); a pod on one of those is listed in Report.NotRun.
+	RealNodes bool
 }
 
 // Problem is one failed check, naming the object.
@@ -49,6 +52,9 @@ func (p Problem) String() string { return p.Object + ": " + p.Message }
 type Report struct {
 	Passed   []string // one line per passed check, for the test log
 	Problems []Problem
+	// NotRun lists pods that only kwok "runs" (Options.RealNodes): whatever their status says,
+	// nothing of them ran, so a caller reports them as not run, never as passed.
+	NotRun []string
 }
 
 // Verify checks objs (as loaded by LoadManifests) against the cluster, retrying until every
@@ -158,8 +164,39 @@ func round(ctx context.Context, c Cluster, objs []*unstructured.Unstructured, op
 			}
 		}
 	}
+	if opts.RealNodes {
+		k.notRun(namespaces)
+	}
 	sort.Slice(rep.Problems, func(i, j int) bool { return rep.Problems[i].String() < rep.Problems[j].String() })
 	return rep
+}
+
+// notRun lists the pods in namespaces that sit on kwok nodes.
+func (k *checker) notRun(namespaces map[string]bool) {
+	nodes, err := k.c.Client.CoreV1().Nodes().List(k.ctx, metav1.ListOptions{})
+	if err != nil {
+		k.fail("Nodes", "list: %v", err)
+		return
+	}
+	kwok := map[string]bool{}
+	for _, n := range nodes.Items {
+		if n.Annotations["kwok.x-k8s.io/node"] != "" {
+			kwok[n.Name] = true
+		}
+	}
+	for ns := range namespaces {
+		pods, err := k.c.Client.CoreV1().Pods(ns).List(k.ctx, metav1.ListOptions{})
+		if err != nil {
+			k.fail("Namespace "+ns, "list pods: %v", err)
+			continue
+		}
+		for _, p := range pods.Items {
+			if kwok[p.Spec.NodeName] {
+				k.rep.NotRun = append(k.rep.NotRun, fmt.Sprintf("Pod %s/%s on kwok node %s", ns, p.Name, p.Spec.NodeName))
+			}
+		}
+	}
+	sort.Strings(k.rep.NotRun)
 }
 
 func (k *checker) deployment(id, ns, name string) {
@@ -172,7 +209,7 @@ func (k *checker) deployment(id, ns, name string) {
 	s := d.Status
 	if s.ObservedGeneration < d.Generation || s.Replicas != want || s.UpdatedReplicas != want ||
 		s.ReadyReplicas != want || s.AvailableReplicas != want {
-		k.fail(id, "not rolled out: want %d replicas, have %d, %d updated, %d ready, %d available", want, s.Replicas, s.UpdatedReplicas, s.ReadyReplicas, s.AvailableReplicas)
+		k.fail(id, "not rolled out: want %d replicas, have %d, %d updated, %d ready, %d available%s", want, s.Replicas, s.UpdatedReplicas, s.ReadyReplicas, s.AvailableReplicas, k.whyNotReady(ns, d.Spec.Selector))
 		return
 	}
 	k.pass(id, "rolled out, %d/%d ready", s.ReadyReplicas, want)
@@ -188,7 +225,7 @@ func (k *checker) statefulSet(id, ns, name string) {
 	s := st.Status
 	if s.ObservedGeneration < st.Generation || s.Replicas != want || s.ReadyReplicas != want ||
 		s.UpdatedReplicas != want || s.CurrentRevision != s.UpdateRevision {
-		k.fail(id, "not rolled out: want %d replicas, have %d, %d updated, %d ready (revision %q, want %q)", want, s.Replicas, s.UpdatedReplicas, s.ReadyReplicas, s.CurrentRevision, s.UpdateRevision)
+		k.fail(id, "not rolled out: want %d replicas, have %d, %d updated, %d ready (revision %q, want %q)%s", want, s.Replicas, s.UpdatedReplicas, s.ReadyReplicas, s.CurrentRevision, s.UpdateRevision, k.whyNotReady(ns, st.Spec.Selector))
 		return
 	}
 	k.pass(id, "rolled out, %d/%d ready", s.ReadyReplicas, want)
@@ -260,7 +297,7 @@ func (k *checker) daemonSet(id, ns, name string) {
 	if len(notReady) > 0 || s.ObservedGeneration < ds.Generation || s.DesiredNumberScheduled != int32(len(want)) ||
 		s.UpdatedNumberScheduled != s.DesiredNumberScheduled || s.NumberReady != s.DesiredNumberScheduled ||
 		s.NumberAvailable != s.DesiredNumberScheduled {
-		k.fail(id, "not rolled out: %d desired (want %d), %d updated, %d ready, %d available; pods not ready: [%s]", s.DesiredNumberScheduled, len(want), s.UpdatedNumberScheduled, s.NumberReady, s.NumberAvailable, joinSorted(notReady))
+		k.fail(id, "not rolled out: %d desired (want %d), %d updated, %d ready, %d available; pods not ready: [%s]%s", s.DesiredNumberScheduled, len(want), s.UpdatedNumberScheduled, s.NumberReady, s.NumberAvailable, joinSorted(notReady), k.whyNotReady(ns, ds.Spec.Selector))
 		return
 	}
 	k.pass(id, "rolled out on exactly [%s]", joinSorted(want))

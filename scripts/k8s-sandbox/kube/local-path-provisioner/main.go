@@ -1,8 +1,11 @@
 // Command local-path-provisioner is the sandbox's stand-in for kind's rancher.io/local-path
-// provisioner. kwok pods never touch a disk, so it only has to do the API half of the job:
-// create a PersistentVolume for each claim that the "standard" StorageClass should provision
-// (after the scheduler picked a node, because the class is WaitForFirstConsumer), and delete
-// released volumes it created. The PV controller in kube-controller-manager does the binding.
+// provisioner: it creates a hostPath PersistentVolume for each claim that the "standard"
+// StorageClass should provision (after the scheduler picked a node, because the class is
+// WaitForFirstConsumer), and deletes released volumes it created. The PV controller in
+// kube-controller-manager does the binding. kwok pods never touch a disk; for real nodes
+// (--create-dirs) it also creates each volume's directory, world-writable as kind's provisioner
+// makes it (so pods that run as non-root can write), and removes it with the volume. All sandbox
+// nodes share this machine's file system, so a directory made here is on the pod's node.
 package main
 
 import (
@@ -42,6 +45,8 @@ func main() {
 func run() error {
 	kubeconfig := flag.String("kubeconfig", "", "path to the kubeconfig")
 	interval := flag.Duration("interval", time.Second, "how often to reconcile")
+	dir := flag.String("dir", "/var/local-path-provisioner", "where volume directories are")
+	createDirs := flag.Bool("create-dirs", false, "create and remove the volume directories (real nodes)")
 	flag.Parse()
 	if *kubeconfig == "" {
 		return errors.New("--kubeconfig is required")
@@ -61,7 +66,7 @@ func run() error {
 	t := time.NewTicker(*interval)
 	defer t.Stop()
 	for {
-		if err := reconcile(ctx, cs); err != nil && ctx.Err() == nil {
+		if err := reconcile(ctx, cs, volumes{root: *dir, create: *createDirs}); err != nil && ctx.Err() == nil {
 			slog.Warn("reconcile failed, retrying", "err", err)
 		}
 		select {
@@ -72,7 +77,17 @@ func run() error {
 	}
 }
 
-func reconcile(ctx context.Context, cs kubernetes.Interface) error {
+// volumes says where volume directories live and whether this process manages them.
+type volumes struct {
+	root   string
+	create bool
+}
+
+func (v volumes) path(pvName string, pvc *corev1.PersistentVolumeClaim) string {
+	return path.Join(v.root, pvName+"_"+pvc.Namespace+"_"+pvc.Name)
+}
+
+func reconcile(ctx context.Context, cs kubernetes.Interface, vols volumes) error {
 	classes, err := cs.StorageV1().StorageClasses().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("list storage classes: %w", err)
@@ -102,7 +117,7 @@ func reconcile(ctx context.Context, cs kubernetes.Interface) error {
 		if waitForConsumer && node == "" {
 			continue // the scheduler has not placed a pod that uses it yet
 		}
-		if err := provision(ctx, cs, pvc, sc, node); err != nil {
+		if err := provision(ctx, cs, pvc, sc, node, vols); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -115,6 +130,12 @@ func reconcile(ctx context.Context, cs kubernetes.Interface) error {
 			pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
 			continue
 		}
+		if vols.create && pv.Spec.HostPath != nil && path.Dir(pv.Spec.HostPath.Path) == path.Clean(vols.root) {
+			if err := os.RemoveAll(pv.Spec.HostPath.Path); err != nil {
+				errs = append(errs, fmt.Errorf("remove the directory of released volume %s: %w", pv.Name, err))
+				continue
+			}
+		}
 		if err := cs.CoreV1().PersistentVolumes().Delete(ctx, pv.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("delete released volume %s: %w", pv.Name, err))
 		} else {
@@ -124,7 +145,7 @@ func reconcile(ctx context.Context, cs kubernetes.Interface) error {
 	return errors.Join(errs...)
 }
 
-func provision(ctx context.Context, cs kubernetes.Interface, pvc *corev1.PersistentVolumeClaim, sc storagev1.StorageClass, node string) error {
+func provision(ctx context.Context, cs kubernetes.Interface, pvc *corev1.PersistentVolumeClaim, sc storagev1.StorageClass, node string, vols volumes) error {
 	size, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
 	if !ok {
 		return fmt.Errorf("claim %s/%s requests no storage", pvc.Namespace, pvc.Name)
@@ -135,6 +156,16 @@ func provision(ctx context.Context, cs kubernetes.Interface, pvc *corev1.Persist
 	}
 	// Same name scheme as the real provisioner, so a retry after a crash finds the same volume.
 	name := "pvc-" + string(pvc.UID)
+	dir := vols.path(name, pvc)
+	if vols.create {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return fmt.Errorf("volume directory for %s/%s: %w", pvc.Namespace, pvc.Name, err)
+		}
+		// MkdirAll applies the umask; the mode must not depend on it.
+		if err := os.Chmod(dir, 0o777); err != nil {
+			return fmt.Errorf("volume directory for %s/%s: %w", pvc.Namespace, pvc.Name, err)
+		}
+	}
 	pv := &corev1.PersistentVolume{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        name,
@@ -151,7 +182,7 @@ func provision(ctx context.Context, cs kubernetes.Interface, pvc *corev1.Persist
 				Namespace: pvc.Namespace, Name: pvc.Name, UID: pvc.UID, ResourceVersion: pvc.ResourceVersion,
 			},
 			PersistentVolumeSource: corev1.PersistentVolumeSource{
-				HostPath: &corev1.HostPathVolumeSource{Path: path.Join("/var/local-path-provisioner", name+"_"+pvc.Namespace+"_"+pvc.Name)},
+				HostPath: &corev1.HostPathVolumeSource{Path: dir},
 			},
 		},
 	}
