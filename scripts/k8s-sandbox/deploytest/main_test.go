@@ -44,12 +44,15 @@ func verifyDir(ctx context.Context, t *testing.T, sb *sandbox.Sandbox, dir strin
 	if err != nil {
 		t.Fatalf("load manifests: %v", err)
 	}
-	rep, err := verify.Verify(ctx, cluster(sb), objs, verify.Options{Timeout: timeout})
+	rep, err := verify.Verify(ctx, cluster(sb), objs, verify.Options{Timeout: timeout, RealNodes: sb.IsReal()})
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	for _, p := range rep.Passed {
 		t.Logf("ok   %s", p)
+	}
+	for _, p := range rep.NotRun {
+		t.Logf("NOT RUN %s", p)
 	}
 	return rep
 }
