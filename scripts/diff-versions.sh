@@ -2,17 +2,20 @@
 # diff-versions.sh — what changed between two version folders, the way a
 # reader wants to see it (what `make diff A=v0.1 B=v0.2` runs).
 #
-#   scripts/diff-versions.sh [--color=auto|always|never] vA vB
+#   scripts/diff-versions.sh [--all] [--color=auto|always|never] vA vB
 #
 # vA and vB are version folder names under the repository root (v0.1) or paths
-# to folders (/tmp/x/v0.1). Prints a summary of added (A), removed (D) and
-# changed (M) files, then unified diffs grouped as Go, go.mod, YAML,
-# Dockerfiles, shell scripts and other text, added files in full.
+# to folders (/tmp/x/v0.1). Prints a summary per area (files added, removed and
+# changed, lines +/-) and the added (A), removed (D) and changed (M) files, then
+# unified diffs in the order a lesson reads: manifests (k8s/, then addons/), the
+# capability's code (cmd/, internal/, configs/, go.mod, Dockerfiles; no tests),
+# tests, scripts, docs. Added files are shown in full.
 #
-# Skipped: blog/ (posts are per version by design) and go.sum (noise).
-# Normalised: vA's module path is replaced with vB's before comparing (as is any
-# other "cloudnative-go-journey/vA/" path), so import lines that differ only in
-# the version element do not show as changes.
+# Skipped: go.sum (noise); README.md and blog/ unless --all (posts are per
+# version by design, and the README retells the lesson in prose).
+# Normalised: vA's version token (v0.2, v0-2), module path and any other
+# "cloudnative-go-journey/vA/" path are replaced with vB's before comparing, so
+# a file that differs only by them is "unchanged (version only)".
 #
 # Colour: auto (default) colours when stdout is a terminal; NO_COLOR disables.
 # Exit status: 0 when the comparison ran (whether or not anything changed),
@@ -32,6 +35,7 @@ die() {
 }
 
 color=auto
+all=0
 args=()
 for arg in "$@"; do
   case "$arg" in
@@ -39,6 +43,7 @@ for arg in "$@"; do
     --color) color=always ;;
     --color=*) color=${arg#--color=} ;;
     --no-color) color=never ;;
+    --all) all=1 ;;
     -*) die "unknown option $arg (see --help)" ;;
     *) args+=("$arg") ;;
   esac
@@ -88,6 +93,19 @@ if [[ "$name_a" != "$name_b" ]]; then
   subs+=("cloudnative-go-journey/$name_a/"$'\t'"cloudnative-go-journey/$name_b/")
 fi
 
+# The version token itself, as a whole word: v0.2 (VERSION, image tags,
+# labels) and v0-2 (cluster names); not v0.21, v0.2.1 or xv0.2. Each rule runs
+# twice because a match consumes the character after it, which may start the
+# next one ("v0.2 v0.2").
+token_script=""
+if [[ "$name_a" =~ ^v[0-9]+\.[0-9]+$ && "$name_b" =~ ^v[0-9]+\.[0-9]+$ && "$name_a" != "$name_b" ]]; then
+  for pair in "$name_a $name_b" "${name_a/./-} ${name_b/./-}"; do
+    from=${pair% *} to=${pair#* }
+    rule="s/(^|[^[:alnum:]_.])${from//./\\.}([^[:alnum:]_.]|\\.[^0-9]|\\.?\$)/\\1$to\\2/g;"
+    token_script+="$rule$rule"
+  done
+fi
+
 # sed_escape escapes a fixed string for use in a sed s||| pattern or replacement.
 sed_escape() { printf '%s' "$1" | sed -e 's/[]|\\.*^$[&]/\\&/g'; }
 sed_script=""
@@ -99,21 +117,23 @@ done
 
 # list_files prints the compared files of a folder, relative and sorted.
 list_files() {
-  (cd "$1" && find . \( -path ./blog -o -name .git \) -prune -o -type f ! -name go.sum -print |
-    sed 's|^\./||' | LC_ALL=C sort)
+  local prune=(-path ./blog -o)
+  [[ $all == 1 ]] && prune=()
+  (cd "$1" && find . \( "${prune[@]}" -name .git \) -prune -o -type f ! -name go.sum -print |
+    sed 's|^\./||' | { if [[ $all == 1 ]]; then cat; else grep -vx README.md || true; fi; } | LC_ALL=C sort)
 }
 
 is_text() { [[ ! -s "$1" ]] || grep -Iq . "$1"; }
 
-# category orders the diff sections; the name is printed as the header.
+# category orders the areas as a lesson reads; the name is printed as the header.
 category() {
   case "$1" in
-    *.go) echo "1 Go" ;;
-    go.mod | */go.mod | go.work) echo "2 go.mod" ;;
-    *.yaml | *.yml) echo "3 YAML" ;;
-    Dockerfile | */Dockerfile | *.Dockerfile | */Dockerfile.* | .dockerignore | */.dockerignore) echo "4 Dockerfiles" ;;
-    *.sh | *.bash | */scripts/* | scripts/*) echo "5 Shell scripts" ;;
-    *) echo "6 Other text" ;;
+    k8s/*) echo "1 Manifests" ;;
+    addons/*) echo "1b Add-ons" ;; # third-party manifests, after ours
+    *_test.go | */testdata/* | testdata/*) echo "3 Tests" ;;
+    cmd/* | internal/* | configs/* | pkg/* | go.mod | *.go | Dockerfile | */Dockerfile | .dockerignore | */.dockerignore) echo "2 Code" ;;
+    scripts/* | *.sh | Makefile) echo "4 Scripts" ;;
+    *) echo "5 Docs" ;;
   esac
 }
 
@@ -125,12 +145,12 @@ LC_ALL=C comm -13 "$work/files-a" "$work/files-b" >"$work/added"
 LC_ALL=C comm -23 "$work/files-a" "$work/files-b" >"$work/removed"
 LC_ALL=C comm -12 "$work/files-a" "$work/files-b" >"$work/common"
 
-# norm_a prints vA's file with the module path normalised.
+# norm_a prints vA's file with the module path and the version token normalised.
 norm_a() {
   local f=$1 out=$work/a/$1
   mkdir -p "$(dirname "$out")"
-  if [[ -n "$sed_script" ]] && is_text "$dir_a/$f"; then
-    sed -e "$sed_script" "$dir_a/$f" >"$out"
+  if [[ -n "$sed_script$token_script" ]] && is_text "$dir_a/$f"; then
+    sed -e "${sed_script:-p;d}" "$dir_a/$f" | sed -E -e "${token_script:-p;d}" >"$out"
   else
     cp "$dir_a/$f" "$out"
   fi
@@ -143,11 +163,13 @@ counts() {
 }
 
 : >"$work/changed"
+: >"$work/version-only"
 unchanged=0
 while IFS= read -r f; do
   a=$(norm_a "$f")
   if cmp -s "$a" "$dir_b/$f"; then
     unchanged=$((unchanged + 1))
+    cmp -s "$dir_a/$f" "$dir_b/$f" || printf '%s\n' "$f" >>"$work/version-only"
   else
     printf '%s\n' "$f" >>"$work/changed"
   fi
@@ -161,9 +183,11 @@ printf '%s%s → %s%s  (%s → %s)\n' "$c_bold" "$name_a" "$name_b" "$c_off" "$d
 for s in "${subs[@]+"${subs[@]}"}"; do
   printf 'normalised: %s → %s\n' "${s%%$'\t'*}" "${s#*$'\t'}"
 done
-printf 'skipped: blog/, go.sum\n\n'
-printf '%sSummary: %d added, %d removed, %d changed, %d unchanged%s\n' \
-  "$c_bold" "$n_added" "$n_removed" "$n_changed" "$unchanged" "$c_off"
+if [[ -n "$token_script" ]]; then printf 'normalised: %s → %s, %s → %s\n' "$name_a" "$name_b" "${name_a/./-}" "${name_b/./-}"; fi
+if [[ $all == 1 ]]; then printf 'skipped: go.sum\n\n'; else printf 'skipped: go.sum, README.md, blog/ (--all shows them)\n\n'; fi
+n_version_only=$(wc -l <"$work/version-only")
+printf '%sSummary: %d added, %d removed, %d changed, %d unchanged (%d of them version only)%s\n' \
+  "$c_bold" "$n_added" "$n_removed" "$n_changed" "$unchanged" "$n_version_only" "$c_off"
 
 # udiff prints a unified diff of $1 and $2 labelled $3 and $4 (exit 1 = differ).
 udiff() { diff -u "$diff_color" --label "$3" --label "$4" "$1" "$2" || [[ $? -eq 1 ]]; }
@@ -174,7 +198,27 @@ udiff() { diff -u "$diff_color" --label "$3" --label "$4" "$1" "$2" || [[ $? -eq
   while IFS= read -r f; do printf '%s\tA\t%s\n' "$(category "$f")" "$f"; done <"$work/added"
   while IFS= read -r f; do printf '%s\tD\t%s\n' "$(category "$f")" "$f"; done <"$work/removed"
   while IFS= read -r f; do printf '%s\tM\t%s\n' "$(category "$f")" "$f"; done <"$work/changed"
-} | LC_ALL=C sort -t $'\t' -k3,3 >"$work/by-file"
+} | LC_ALL=C sort -t $'\t' -k1,1 -k3,3 >"$work/by-file"
+
+# Per area: files and lines, so a reader sees where the lesson is before reading it.
+: >"$work/lines"
+while IFS=$'\t' read -r cat st f; do
+  if [[ $st == A ]] && is_text "$dir_b/$f"; then
+    printf '%s\t%d\t0\n' "$cat" "$(wc -l <"$dir_b/$f")"
+  elif [[ $st == D ]] && is_text "$dir_a/$f"; then
+    printf '%s\t0\t%d\n' "$cat" "$(wc -l <"$dir_a/$f")"
+  elif [[ $st == M ]]; then
+    { diff -u "$work/a/$f" "$dir_b/$f" || true; } | counts | awk -v c="$cat" '{ sub(/^\+/, "", $1); sub(/^-/, "", $2); printf "%s\t%d\t%d\n", c, $1, $2 }'
+  fi >>"$work/lines"
+done <"$work/by-file"
+awk -F'\t' 'NR == FNR { add[$1] += $2; del[$1] += $3; next }
+  { n[$1]++; s[$1, $2]++ }
+  END { for (c in n) printf "  %-10s %2d added, %2d removed, %2d changed  (+%d -%d)\n", substr(c, 3), s[c, "A"], s[c, "D"], s[c, "M"], add[c], del[c] }' \
+  "$work/lines" "$work/by-file" >"$work/areas"
+# In the areas' lesson order, not alphabetically.
+while IFS=$'\t' read -r cat _; do printf '%s\n' "${cat#* }"; done <"$work/by-file" | uniq | while IFS= read -r area; do
+  grep -E "^  $area " "$work/areas" || true
+done
 
 while IFS=$'\t' read -r _ st f; do
   case "$st" in
@@ -194,7 +238,7 @@ done <"$work/by-file"
 
 [[ $((n_added + n_changed + n_removed)) -gt 0 ]] || { printf '\nNo differences.\n'; exit 0; }
 
-LC_ALL=C sort -t $'\t' -k1,1 -k3,3 "$work/by-file" >"$work/by-category"
+cp "$work/by-file" "$work/by-category"
 current=""
 while IFS=$'\t' read -r cat st f; do
   if [[ "$cat" != "$current" ]]; then

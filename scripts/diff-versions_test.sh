@@ -85,14 +85,14 @@ printf '# 01 post, edited\n' >"$b/blog/01-post.md"         # must be ignored
 # --- cases --------------------------------------------------------------------
 case_name=summary-and-diffs
 out=$(DIFF_ROOT=$tmp/root "$DIFF" v0.1 v0.2)
-has "Summary: 1 added, 1 removed, 2 changed, 5 unchanged"
+has "Summary: 1 added, 1 removed, 2 changed, 4 unchanged (1 of them version only)"
 has "  A  internal/cache/cache.go  (+4)"
 has "  D  internal/server/old.go  (-3)"
 has "  M  cmd/api/main.go  (+1 -1)"
 has "  M  k8s/api/deployment.yaml  (+1 -1)"
 has "normalised: $MOD/v0.1/journey → $MOD/v0.2/journey"
-has "=== Go ==="
-has "=== YAML ==="
+has "=== Code ==="
+has "=== Manifests ==="
 has "+	log.Println(server.Hello(), \"v0.2\")"
 has "-	log.Println(server.Hello())"
 has "+  replicas: 3"
@@ -101,11 +101,38 @@ has "deleted: internal/server/old.go"
 lacks "$MOD/v0.1/journey"   # import and module lines are normalised away
 lacks "go.sum"
 lacks "blog/"
+lacks "README.md"
 lacks $'\e['                # not a terminal: no colour
 
 case_name=paths-instead-of-names
 out=$("$DIFF" "$a" "$b/")
-has "Summary: 1 added, 1 removed, 2 changed, 5 unchanged"
+has "Summary: 1 added, 1 removed, 2 changed, 4 unchanged (1 of them version only)"
+
+case_name=lesson-order
+out=$(DIFF_ROOT=$tmp/root "$DIFF" v0.1 v0.2)
+order=$(grep -E '^=== ' <<<"$out" | tr '\n' ' ')
+[[ $order == "=== Manifests === === Code === " ]] || fail "want sections Manifests then Code, got: $order"
+has "  Manifests   0 added,  0 removed,  1 changed  (+1 -1)"
+has "  Code        1 added,  1 removed,  1 changed  (+5 -4)"
+
+case_name=version-token-only
+d=$tmp/token
+mkdir -p "$d"
+cp -a "$a" "$d/v0.1"
+cp -a "$b" "$d/v0.2"
+printf 'image: journey/api:v0.1 # cluster journey-v0-1; v0.1. not v0.12 or v0.1.5\n' >"$d/v0.1/k8s/api/tag.yaml"
+printf 'image: journey/api:v0.2 # cluster journey-v0-2; v0.2. not v0.12 or v0.1.5\n' >"$d/v0.2/k8s/api/tag.yaml"
+printf 'a v0.1 b\n' >"$d/v0.1/k8s/api/near.yaml"
+printf 'a v0.2 b v0.12\n' >"$d/v0.2/k8s/api/near.yaml"
+out=$(DIFF_ROOT=$d "$DIFF" v0.1 v0.2)
+has "Summary: 1 added, 1 removed, 3 changed, 5 unchanged (2 of them version only)"
+lacks "tag.yaml"            # differs only by the version token: unchanged
+has "  M  k8s/api/near.yaml  (+1 -1)"
+
+case_name=all-brings-readme-and-blog
+out=$(DIFF_ROOT=$tmp/root "$DIFF" --all v0.1 v0.2)
+has "skipped: go.sum"
+grep -qE '^  [AM]  blog/0[14]-post.md' <<<"$out" || fail "want blog/ files listed with --all"
 
 case_name=color-always
 out=$(DIFF_ROOT=$tmp/root "$DIFF" --color=always v0.1 v0.2)
@@ -117,7 +144,7 @@ mkdir -p "$tmp/same"
 cp -a "$a" "$c"
 sed -i "s|$MOD/v0.1/journey|$MOD/v0.2/journey|" "$c/go.mod" "$c/cmd/api/main.go"
 out=$("$DIFF" "$a" "$c")
-has "Summary: 0 added, 0 removed, 0 changed, 8 unchanged"
+has "Summary: 0 added, 0 removed, 0 changed, 7 unchanged (2 of them version only)"
 has "No differences."
 
 case_name=real-v0.1-renamed
@@ -126,12 +153,24 @@ if [[ -d "$REPO_ROOT/v0.1" ]]; then
   mkdir -p "$r"
   cp -a "$REPO_ROOT/v0.1" "$r/v0.1"
   cp -a "$REPO_ROOT/v0.1" "$r/v0.2"
-  grep -rlF "cloudnative-go-journey/v0.1/" "$r/v0.2" | xargs -r sed -i "s|cloudnative-go-journey/v0.1/|cloudnative-go-journey/v0.2/|g"
+  # A copy forward before any lesson: only the version token changes.
+  grep -rlE 'v0[.-]1' "$r/v0.2" | xargs -r sed -i -E 's/v0\.1([^0-9.]|\.[^0-9]|\.?$)/v0.2\1/g; s/v0-1([^0-9]|$)/v0-2\1/g'
+  ! grep -rqE 'v0[.-]1([^0-9.]|$)' "$r/v0.2" || fail "the copy still names v0.1"
   out=$(DIFF_ROOT=$r "$DIFF" v0.1 v0.2)
   has "No differences."
-  grep -qE '^Summary: 0 added, 0 removed, 0 changed, [0-9]+ unchanged$' <<<"$out" || fail "want an all-unchanged summary, got: $(grep Summary <<<"$out")"
+  grep -qE '^Summary: 0 added, 0 removed, 0 changed, [0-9]+ unchanged' <<<"$out" || fail "want an all-unchanged summary, got: $(grep Summary <<<"$out")"
 else
   printf 'skip %s: no v0.1 folder\n' "$case_name"
+fi
+
+# The lesson of v0.3 (the HPA, and the Deployment giving up its replicas) comes first.
+case_name=real-v0.2-v0.3-lesson-first
+if [[ -d "$REPO_ROOT/v0.2" && -d "$REPO_ROOT/v0.3" ]]; then
+  out=$("$DIFF" v0.2 v0.3 | sed -n '1,150p') # sed reads to the end: no SIGPIPE under pipefail
+  grep -qF '+++ b/k8s/api/hpa.yaml' <<<"$out" || fail "want the hpa.yaml diff within the first 150 lines"
+  grep -qF '+++ b/k8s/api/deployment.yaml' <<<"$out" || fail "want the deployment.yaml diff within the first 150 lines"
+else
+  printf 'skip %s: no v0.2 and v0.3 folders\n' "$case_name"
 fi
 
 case_name=bad-usage
