@@ -130,7 +130,7 @@ category() {
   case "$1" in
     k8s/*) echo "1 Manifests" ;;
     addons/*) echo "1b Add-ons" ;; # third-party manifests, after ours
-    *_test.go | */testdata/* | testdata/*) echo "3 Tests" ;;
+    *_test.go | */testdata/* | testdata/* | */testutil/*) echo "3 Tests" ;;
     cmd/* | internal/* | configs/* | pkg/* | go.mod | *.go | Dockerfile | */Dockerfile | .dockerignore | */.dockerignore) echo "2 Code" ;;
     scripts/* | *.sh | Makefile) echo "4 Scripts" ;;
     *) echo "5 Docs" ;;
@@ -179,7 +179,8 @@ n_added=$(wc -l <"$work/added")
 n_removed=$(wc -l <"$work/removed")
 n_changed=$(wc -l <"$work/changed")
 
-printf '%s%s → %s%s  (%s → %s)\n' "$c_bold" "$name_a" "$name_b" "$c_off" "$dir_a" "$dir_b"
+# Folders inside the repository are shown relative to it, so the output reads the same on every machine.
+printf '%s%s → %s%s  (%s → %s)\n' "$c_bold" "$name_a" "$name_b" "$c_off" "${dir_a#"$ROOT"/}" "${dir_b#"$ROOT"/}"
 for s in "${subs[@]+"${subs[@]}"}"; do
   printf 'normalised: %s → %s\n' "${s%%$'\t'*}" "${s#*$'\t'}"
 done
@@ -213,7 +214,8 @@ while IFS=$'\t' read -r cat st f; do
 done <"$work/by-file"
 awk -F'\t' 'NR == FNR { add[$1] += $2; del[$1] += $3; next }
   { n[$1]++; s[$1, $2]++ }
-  END { for (c in n) printf "  %-10s %2d added, %2d removed, %2d changed  (+%d -%d)\n", substr(c, 3), s[c, "A"], s[c, "D"], s[c, "M"], add[c], del[c] }' \
+  END { for (c in n) { name = c; sub(/^[^ ]* /, "", name)
+      printf "  %-10s %2d added, %2d removed, %2d changed  (+%d -%d)\n", name, s[c, "A"], s[c, "D"], s[c, "M"], add[c], del[c] } }' \
   "$work/lines" "$work/by-file" >"$work/areas"
 # In the areas' lesson order, not alphabetically.
 while IFS=$'\t' read -r cat _; do printf '%s\n' "${cat#* }"; done <"$work/by-file" | uniq | while IFS= read -r area; do
