@@ -280,8 +280,8 @@ func TestBinaryGracefulShutdown(t *testing.T) {
 	if fail.Load() != 0 {
 		t.Errorf("%d of %d requests failed across SIGTERM, want 0; first: %s", fail.Load(), ok.Load()+fail.Load(), failures[0])
 	}
-	if ok.Load() < 100 {
-		t.Errorf("only %d successful requests, the test did not exercise the server", ok.Load())
+	if ok.Load() == okAfter.Load() {
+		t.Error("no request succeeded before SIGTERM: the test did not exercise the running server")
 	}
 	if okAfter.Load() == 0 {
 		t.Error("no request succeeded after SIGTERM: the server did not keep serving while readiness failed")

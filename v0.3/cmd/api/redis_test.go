@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/bintest"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/testutil/redistest"
@@ -83,9 +82,17 @@ func TestBinaryRedisDown(t *testing.T) {
 		}
 	}
 
-	// Warnings are flushed at once (internal/logger); the short wait is for
-	// the pipe between the process and the test.
-	time.Sleep(100 * time.Millisecond)
+	// Count once the log holds everything the requests above caused: their
+	// warning, then the access-log line of a later request (the log keeps
+	// its order, so nothing they caused can still follow it).
+	const warning = "store unavailable: cache bypassed, counters answer 503 until it is back"
+	if !p.output.WaitFor(warning, logWait) {
+		t.Fatalf("no outage warning in the log after %s:\n%s", logWait, p.output)
+	}
+	call(t, http.MethodGet, p.base+"/api/v1/hello") // the test's only hello
+	if !p.output.WaitFor(`"path":"/api/v1/hello"`, logWait) {
+		t.Fatalf("the marker request's access-log line never came:\n%s", p.output)
+	}
 	warnings := 0
 	for _, line := range p.output.Lines() {
 		var rec map[string]any
@@ -93,7 +100,7 @@ func TestBinaryRedisDown(t *testing.T) {
 			t.Errorf("log line is not JSON: %q", line)
 			continue
 		}
-		if rec["msg"] == "store unavailable: cache bypassed, counters answer 503 until it is back" {
+		if rec["msg"] == warning {
 			warnings++
 		}
 	}
