@@ -38,7 +38,14 @@ run: ## run the newest finished version locally on embedded defaults (no Docker,
 # sandbox-build first: the go tests of scripts/k8s-sandbox deploy every version
 # against the control plane it builds (SANDBOX=1 makes them required).
 test: export SANDBOX := 1
-test: tools vet sandbox-build go-test check diff-test ## everything CI runs: vet, race tests incl. deploys on real sandbox nodes, repository checks
+test: ## everything CI runs: vet, race tests incl. deploys on real sandbox nodes, repository checks
+	@mkdir -p .bin && : >.bin/test-times
+	@for stage in tools vet sandbox-build go-test check diff-test; do \
+	  began=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
+	  echo "stage $$stage $$(($$(date +%s) - began))" >>.bin/test-times; \
+	done
+	@echo "==> time per stage, and go-test per module"
+	@awk '$$1 == "stage" { printf "  %-22s %5d s\n", $$2, $$3; total += $$3 } $$1 == "module" { printf "    %-20s %5d s\n", $$2, $$3 } END { printf "  %-22s %5d s\n", "total", total }' .bin/test-times
 	@echo "==> make test: all passed"
 
 .PHONY: tools
@@ -55,8 +62,11 @@ vet: ## go build and vet every module, in the workspace and with GOWORK=off
 # Once per module, with GOWORK=off as the Dockerfiles build it: the workspace pass in vet proves the
 # modules also build together, and the sandbox tests (real nodes) are too costly to run twice.
 go-test: ## go test -race every module (GOWORK=off)
+	@mkdir -p .bin
 	@for m in $(MODULES); do \
-	  echo "==> go test -race $$m"; (cd $$m && GOWORK=off go test -race -count=1 -timeout 60m ./...); \
+	  echo "==> go test -race $$m"; began=$$(date +%s); \
+	  (cd $$m && GOWORK=off go test -race -count=1 -timeout 60m ./...); \
+	  echo "module $$m $$(($$(date +%s) - began))" >>.bin/test-times; \
 	done
 
 .PHONY: check

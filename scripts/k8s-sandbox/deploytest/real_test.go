@@ -2,11 +2,9 @@ package deploytest
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,71 +32,15 @@ const smokeURL = "http://127.0.0.1:30080"
 // TestVersionsOnRealNodes deploys each version with its own deploy script onto real nodes built
 // from its kind config, runs the script's smoke step as a reader's kind run does, and then proves
 // what the version's manifests promise with pods that really run.
-//
-// A version whose inputs (its folder, except posts and READMEs, and the sandbox itself) are the
-// same as in a run that passed on this machine is not deployed again, except the newest version,
-// which always is: finished versions only take fixes, and each fix changes the inputs.
-// SANDBOX_REPROVE=1 deploys every version.
+// A version that passed with the same inputs before is not deployed again (sandbox.OncePerInput).
 func TestVersionsOnRealNodes(t *testing.T) {
 	dirs := versionDirs(t)
 	for i, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			stamp := provenStamp(t, dir)
-			if _, err := os.Stat(stamp); err == nil && i < len(dirs)-1 && os.Getenv("SANDBOX_REPROVE") != "1" {
-				t.Skipf("proven on real nodes with the same inputs (%s); not run again (SANDBOX_REPROVE=1 runs it)", stamp)
-			}
+			sandbox.OncePerInput(t, "real-deploy", dir, i == len(dirs)-1)
 			testVersionReal(t, dir)
-			if !t.Failed() && !t.Skipped() {
-				if err := os.MkdirAll(filepath.Dir(stamp), 0o755); err == nil {
-					_ = os.WriteFile(stamp, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
-				}
-			}
 		})
 	}
-}
-
-// provenStamp names the file that records a passed run for the current inputs of the version in
-// dir: everything in it but posts and Markdown, and everything in scripts/k8s-sandbox (the
-// sandbox, this test, the verifier).
-func provenStamp(t *testing.T, dir string) string {
-	t.Helper()
-	h := sha256.New()
-	for _, root := range []string{dir, ".."} {
-		root, err := filepath.Abs(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			if d.IsDir() {
-				if rel == "blog" {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if strings.HasSuffix(path, ".md") || !d.Type().IsRegular() {
-				return nil
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "%s %d\n", rel, len(raw))
-			h.Write(raw)
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("hash the inputs of %s: %v", dir, err)
-		}
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(cache, "cloudnative-go-journey", "k8s-sandbox", "proven", fmt.Sprintf("%s-%x", filepath.Base(dir), h.Sum(nil)[:8]))
 }
 
 func testVersionReal(t *testing.T, dir string) {

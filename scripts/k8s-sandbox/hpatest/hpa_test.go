@@ -95,8 +95,11 @@ func TestHPAScalesAPIFromMetricsAPI(t *testing.T) {
 		t.Skip("no version has k8s/api/hpa.yaml yet: nothing to autoscale")
 	}
 	sb := sandbox.Start(t)
-	for _, dir := range dirs {
-		t.Run(filepath.Base(dir), func(t *testing.T) { testHPA(t, sb, dir) })
+	for i, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			sandbox.OncePerInput(t, "kwok-hpa", dir, i == len(dirs)-1)
+			testHPA(t, sb, dir)
+		})
 	}
 }
 
