@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Deploy v0.1 to a local kind cluster, step by step.
+# Deploy this version to a local kind cluster, step by step.
 #
 #   ./scripts/deploy.sh                 # all: up build load apply wait smoke
 #   ./scripts/deploy.sh build load apply wait   # any steps, in the order given
@@ -68,6 +68,7 @@ step_up() {
   if kind get clusters 2>/dev/null | grep -x "$CLUSTER" >/dev/null; then
     echo "cluster $CLUSTER exists, reusing it"
   else
+    check_host_port
     echo "creating cluster $CLUSTER (1 control-plane + 2 workers, takes a minute or two)"
     kind create cluster --name "$CLUSTER" --image "$KIND_NODE_IMAGE" \
       --config "$ROOT/k8s/kind-config.yaml" --wait 120s
@@ -75,6 +76,19 @@ step_up() {
   kc cluster-info
 }
 # ANCHOR_END: step-up
+
+# check_host_port fails early, with the command that frees it, when the host
+# port smoke uses is taken: usually by the cluster of another version, since
+# every version maps the same port (kind itself would fail later, less clearly).
+check_host_port() {
+  local port=${SMOKE_URL##*:} other
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || return 0
+  other=$(kind get clusters 2>/dev/null | grep -x 'journey-v[0-9]*-[0-9]*' | grep -vx "$CLUSTER" | head -n 1 || true)
+  if [[ -n $other ]]; then
+    die "port $port is taken, probably by the kind cluster $other of another version. Remove it first: kind delete cluster --name $other"
+  fi
+  die "port $port on 127.0.0.1 is taken by another program; free it, or the cluster cannot publish the api Service there"
+}
 
 # ANCHOR: step-build
 step_build() {
@@ -161,12 +175,17 @@ step_down() {
   kind delete cluster --name "$CLUSTER"
 }
 
+# usage prints the comment block at the top of this file.
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' -e "s/this version/$VERSION/"
+}
+
 main() {
   local steps=()
   while (($#)); do
     case $1 in
       --no-kind) NO_KIND=1 ;;
-      -h | --help) sed -n '2,10p' "${BASH_SOURCE[0]}" | cut -c3-; exit 0 ;;
+      -h | --help) usage; exit 0 ;;
       up | build | load | apply | wait | smoke | down) steps+=("$1") ;;
       all) steps+=(up build load apply wait smoke) ;;
       *) die "unknown step '$1' (steps: up build load apply wait smoke down all; flag: --no-kind)" ;;

@@ -21,7 +21,7 @@ import (
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/server"
 )
 
-// Stamped at build time: -ldflags "-X main.version=v0.1 -X main.commit=... -X main.buildTime=...".
+// Stamped at build time: -ldflags "-X main.version=<version> -X main.commit=... -X main.buildTime=...".
 var (
 	version   = "dev"
 	commit    = "unknown"

@@ -94,7 +94,7 @@ func cfgOf(port int, envName, level string, drain, timeout time.Duration) Config
 	return c
 }
 
-// TestLoadRedis covers the v0.2 keys: the ConfigMap's file sets the address
+// TestLoadRedis covers the redis keys: the ConfigMap's file sets the address
 // and TTLs, the Secret's env var sets the password.
 func TestLoadRedis(t *testing.T) {
 	file := writeFile(t, "api.yaml", `

@@ -23,7 +23,7 @@ import (
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/logger"
 )
 
-// Stamped at build time: -ldflags "-X main.version=v0.3 -X main.commit=... -X main.buildTime=...".
+// Stamped at build time: -ldflags "-X main.version=<version> -X main.commit=... -X main.buildTime=...".
 var (
 	version   = "dev"
 	commit    = "unknown"

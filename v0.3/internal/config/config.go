@@ -58,7 +58,7 @@ type Config struct {
 	} `mapstructure:"source"`
 	// ANCHOR_END: redis-config
 	// ANCHOR: work-config
-	// Work bounds the load endpoints of v0.3: whatever a client asks for (a
+	// Work bounds the load endpoints: whatever a client asks for (a
 	// typo such as mb=2000), one request can never take more than this.
 	Work struct {
 		CPU struct {

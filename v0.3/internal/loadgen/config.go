@@ -1,7 +1,7 @@
 // Package loadgen sends HTTP load to one URL, at a fixed rate (open model)
 // or from a fixed number of workers (closed model), and measures what the
 // server answered: counts by outcome and latency percentiles. cmd/loadgen is
-// its command line; the v0.3 posts use it to drive the HPA demo.
+// its command line; the posts use it to drive the HPA demo.
 package loadgen
 
 import (

@@ -1,4 +1,4 @@
-// k6 script for the v0.3 HPA demo, open model: requests arrive at a set
+// k6 script for the HPA demo, open model: requests arrive at a set
 // rate whatever the service's latency, like `go run ./cmd/loadgen --rate`.
 // When the pods saturate, latency grows instead of the load shrinking,
 // which is what makes the scale-up visible in the numbers.

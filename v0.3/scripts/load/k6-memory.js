@@ -1,4 +1,4 @@
-// k6 script for the memory side of the v0.3 HPA: each request makes a pod
+// k6 script for the memory side of the HPA: each request makes a pod
 // hold MB MiB for SECONDS seconds. Requests arrive at a set rate (open
 // model), so a pod holds about RATE × SECONDS × MB MiB on average.
 //

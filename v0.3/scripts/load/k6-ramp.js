@@ -1,4 +1,4 @@
-// k6 script for the v0.3 HPA demo: ramp up, hold, ramp down, against the
+// k6 script for the HPA demo: ramp up, hold, ramp down, against the
 // CPU-bound endpoint. Closed model: each virtual user (VU) sends a request,
 // waits for the answer, then pauses; the load follows the number of VUs.
 //
