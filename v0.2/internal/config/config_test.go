@@ -141,6 +141,7 @@ func TestLoadInvalid(t *testing.T) {
 		{name: "bad-duration", env: map[string]string{"JOURNEY_SHUTDOWN_TIMEOUT": "soon"}, wantErr: "shutdown.timeout"},
 		{name: "unknown-key-in-file", file: "shutdwon:\n  drain: 1s\n", wantErr: "shutdwon"},
 		{name: "malformed-file", file: "port: [1\n", wantErr: "read config file"},
+		{name: "redis-password-in-file", file: "redis:\n  password: hunter2\n", wantErr: "sets redis.password: the password comes only from JOURNEY_REDIS_PASSWORD"},
 		{name: "redis-addr-without-port", env: map[string]string{"JOURNEY_REDIS_ADDR": "redis"}, wantErr: `redis.addr "redis" must be host:port`},
 		{name: "redis-db-out-of-range", env: map[string]string{"JOURNEY_REDIS_DB": "16"}, wantErr: "redis.db 16 out of range"},
 		{name: "redis-timeout-zero", env: map[string]string{"JOURNEY_REDIS_TIMEOUT": "0s"}, wantErr: "redis.timeout 0s"},

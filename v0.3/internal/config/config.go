@@ -124,6 +124,11 @@ func Load(file string, getenv func(string) string) (Config, error) {
 		if err := v.ReadInConfig(); err != nil {
 			return Config{}, fmt.Errorf("read config file %s: %w", file, err)
 		}
+		// The file is in git and in a ConfigMap, which any reader of the
+		// namespace can read: a password there is a leak, so refuse it.
+		if v.GetString("redis.password") != "" {
+			return Config{}, fmt.Errorf("config file %s sets redis.password: the password comes only from %s (a Secret), never from the file", file, EnvName("redis.password"))
+		}
 	}
 
 	// Environment variables override the file. Viper's AutomaticEnv reads the
