@@ -9,7 +9,7 @@ set -euo pipefail
 [[ "${DEBUG:-}" == 1 ]] && set -x
 D="$1"
 # shellcheck source=/dev/null # written by sandbox.sh
-source "$D/node.env" # NODE_NAME NODE_IP BIN LOGS PID_DIR IMAGES_DIR
+source "$D/node.env" # NODE_NAME NODE_IP BIN LOGS PID_DIR IMAGES_DIR CONTAINERD_SOCK KUBELET_ROOT
 
 # A second kubelet on the same paths would fail ("address already in use" on the device-plugin
 # socket) or read another node's logs; bind-mount per-node directories over them instead.
@@ -43,17 +43,17 @@ trap stop TERM INT
 # containerd finds its runc shim on PATH.
 PATH="$BIN:$PATH" run containerd "$BIN/containerd" --config "$D/containerd.toml"
 for ((i = 0; i < 100; i++)); do
-  "$BIN/ctr" --address "$D/containerd/containerd.sock" version >/dev/null 2>&1 && break
+  "$BIN/ctr" --address "$CONTAINERD_SOCK" version >/dev/null 2>&1 && break
   kill -0 "${pids[0]}" 2>/dev/null || { echo "containerd exited (log: $LOGS/$NODE_NAME-containerd.log)" >&2; exit 1; }
   sleep 0.1
 done
 shopt -s nullglob
 for img in "$IMAGES_DIR"/*.tar; do
-  "$BIN/ctr" --address "$D/containerd/containerd.sock" -n k8s.io images import "$img" >/dev/null
+  "$BIN/ctr" --address "$CONTAINERD_SOCK" -n k8s.io images import "$img" >/dev/null
 done
 shopt -u nullglob
 run kubelet "$BIN/kubelet" --config "$D/kubelet.yaml" --kubeconfig "$D/kubelet.kubeconfig" \
-  --root-dir "$D/kubelet" --cert-dir "$D/kubelet/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+  --root-dir "$KUBELET_ROOT" --cert-dir "$KUBELET_ROOT/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
 run kube-proxy "$BIN/kube-proxy" --config "$D/kube-proxy.yaml"
 # Any node process that exits ends the node: the sandbox reports it instead of limping on.
 wait -n "${pids[@]}" || true

@@ -18,6 +18,9 @@ readonly REAL_BRIDGE=sbx0
 readonly REAL_HOST_IP=198.18.0.1
 readonly REAL_PREFIX=sbx-node # netns and cgroup root names: sbx-node1, sbx-node2, ...
 readonly REAL_LOCK=/run/lock/cloudnative-go-journey-sandbox-real.lock
+# Sockets and the kubelet's root (which holds sockets too) need short paths: a unix socket path
+# has at most 107 bytes, and the state dir can be anywhere. One real sandbox per machine, so fixed.
+readonly REAL_RUN=/run/journey-sbx
 # shellcheck disable=SC2034 # used by sandbox.sh
 readonly SERVICE_CIDR=10.96.0.0/16
 readonly CLUSTER_CIDR=10.244.0.0/16
@@ -25,6 +28,7 @@ PAUSE_REF="$("$SCRIPT_DIR/standins.sh" pause-ref)"
 readonly PAUSE_REF
 
 real_node_ip() { echo "198.18.0.$((10 + $1))"; }
+real_node_run() { echo "$REAL_RUN/n$1"; } # node i's sockets and kubelet root
 
 # real_lock takes the machine-wide lock on an fd that every process started afterwards inherits,
 # so it is held exactly as long as something of this sandbox runs. SANDBOX_LOCK_WAIT seconds to
@@ -114,8 +118,9 @@ EOF
 
 # real_node_files NAME I IP CIDR writes a node's configs into STATE_DIR/nodes/NAME.
 real_node_files() {
-  local name="$1" i="$2" ip="$3" cidr="$4" d="$STATE_DIR/nodes/$1" token
-  mkdir -p "$d/containerd" "$d/kubelet" "$d/cni/net.d" "$d/cni/ipam"
+  local name="$1" i="$2" ip="$3" cidr="$4" d="$STATE_DIR/nodes/$1" r token
+  r="$(real_node_run "$i")"
+  mkdir -p "$d/containerd" "$d/cni/net.d" "$d/cni/ipam" "$r/kubelet"
   token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   # The Node authorizer gives each kubelet access to its own Node and the pods bound to it.
   echo "$token,system:node:$name,node-$i,system:nodes" >>"$STATE_DIR/pki/tokens.csv"
@@ -128,15 +133,17 @@ BIN=$BIN
 LOGS=$STATE_DIR/logs
 PID_DIR=$STATE_DIR/pids
 IMAGES_DIR=$STATE_DIR/images
+CONTAINERD_SOCK=$r/containerd.sock
+KUBELET_ROOT=$r/kubelet
 EOF
   cat >"$d/containerd.toml" <<EOF
 version = 3
 root = "$d/containerd/root"
 state = "$d/containerd/state"
 [grpc]
-  address = "$d/containerd/containerd.sock"
+  address = "$r/containerd.sock"
 [ttrpc]
-  address = "$d/containerd/containerd.sock.ttrpc"
+  address = "$r/containerd.sock.ttrpc"
 [plugins.'io.containerd.internal.v1.opt']
   path = "$d/containerd/opt"
 # The NRI socket path is global; a second containerd on the machine would fail on it.
@@ -181,7 +188,7 @@ kind: KubeletConfiguration
 failCgroupV1: false
 cgroupDriver: cgroupfs
 cgroupRoot: /$REAL_PREFIX$i
-containerRuntimeEndpoint: unix://$d/containerd/containerd.sock
+containerRuntimeEndpoint: unix://$r/containerd.sock
 address: $ip
 port: 10250
 readOnlyPort: 0
@@ -316,9 +323,10 @@ node_ready() {
 # directories. It only runs under the lock, so it never touches another live sandbox.
 real_clean() {
   local h d pid i
-  # Shims outlive containerd; they name their containerd's socket, which is under nodes/.
-  for pid in $(pgrep -f "containerd-shim-runc-v2 .*/nodes/[^ ]*/containerd/containerd.sock" || true); do
-    kill -9 "$pid" 2>/dev/null || true
+  # Shims outlive containerd. Every process this sandbox started inherited the lock's fd (shims
+  # too), so whatever still holds it once the components are stopped is a leftover.
+  for pid in $(find /proc/[0-9]*/fd -lname "$REAL_LOCK" 2>/dev/null | cut -d/ -f3 | sort -u); do
+    [[ $pid == "$$" || $pid == "$BASHPID" ]] || kill -9 "$pid" 2>/dev/null || true
   done
   for h in /sys/fs/cgroup/*/"$REAL_PREFIX"*/; do
     [[ -d $h ]] || continue
@@ -332,6 +340,10 @@ real_clean() {
     ip netns delete "$d" 2>/dev/null || true
   done
   ip link del "$REAL_BRIDGE" 2>/dev/null || true
+  # Mounts under it belong to the nodes' mount namespaces, gone with their processes; unmount any
+  # that reached the host anyway before removing the directory.
+  findmnt -rn -o TARGET | grep "^$REAL_RUN/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$REAL_RUN"
   # containerd names each pod's network namespace /var/run/netns/cni-*; the bind mount lived in
   # the node's mount namespace and is gone, but the empty file stays on the host.
   for d in /var/run/netns/cni-*; do
@@ -386,15 +398,15 @@ cmd_exec() {
 
 # cmd_load TAR...: import images into every running real node (like `kind load image-archive`).
 cmd_load() {
-  local f name _rest
+  local f name i _rest
   (($# > 0)) || die "usage: sandbox.sh load IMAGE.tar..."
   [[ -s "$STATE_DIR/real/nodes" ]] || die "no real nodes in $STATE_DIR (sandbox.sh up --real first)"
   BIN="$(bin_dir)"
   for f in "$@"; do
     [[ -s $f ]] || die "$f does not exist"
     ln -sf "$(readlink -f "$f")" "$STATE_DIR/images/$(basename "$f")"
-    while read -r name _rest; do
-      "$BIN/ctr" --address "$STATE_DIR/nodes/$name/containerd/containerd.sock" -n k8s.io images import "$f" >/dev/null ||
+    while read -r name i _rest; do
+      "$BIN/ctr" --address "$(real_node_run "$i")/containerd.sock" -n k8s.io images import "$f" >/dev/null ||
         die "import $f into node $name failed"
     done <"$STATE_DIR/real/nodes"
     log "loaded $(basename "$f") into every real node"

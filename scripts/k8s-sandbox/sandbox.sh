@@ -364,6 +364,9 @@ cmd_up() {
   start=$SECONDS
   stop_all
   rm -rf "$STATE_DIR"
+  # A start-up that fails half-way stops what it started, so the next `up` starts clean instead
+  # of finding a half-working sandbox "already running".
+  trap 'log "start-up failed; stopping what was started"; stop_all' EXIT
   mkdir -p "$STATE_DIR/logs" "$STATE_DIR/pids" "$STATE_DIR/certs"
   chmod 700 "$STATE_DIR"
   gen_certs
@@ -474,6 +477,7 @@ cmd_up() {
     start watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec "$2" down' \
       watchdog "$SANDBOX_WATCH_PID" "$SCRIPT_DIR/sandbox.sh"
   fi
+  trap - EXIT
   log "up; logs in $STATE_DIR/logs"
   echo "warm start time: $((SECONDS - start))s" >&2
   echo "export KUBECONFIG=$KC"

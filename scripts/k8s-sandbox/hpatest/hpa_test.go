@@ -95,9 +95,11 @@ func TestHPAScalesAPIFromMetricsAPI(t *testing.T) {
 		t.Skip("no version has k8s/api/hpa.yaml yet: nothing to autoscale")
 	}
 	sb := sandbox.Start(t)
-	for i, dir := range dirs {
+	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			sandbox.OncePerInput(t, "kwok-hpa", dir, i == len(dirs)-1)
+			// The newest version's HPA also scales under real load on real nodes on every run
+			// (deploytest); this formula-exact check runs once per distinct input.
+			sandbox.OncePerInput(t, "kwok-hpa", dir, false)
 			testHPA(t, sb, dir)
 		})
 	}

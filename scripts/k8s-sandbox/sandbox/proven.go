@@ -6,40 +6,101 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// OncePerInput makes an expensive sandbox test run once per distinct input: when test passed
-// on this machine for the same inputs of the version in dir (the folder without posts and
-// Markdown, plus everything in scripts/k8s-sandbox), it skips t and says so; otherwise it lets t
-// run and records a pass when t ends. newest versions always run (finished versions only take
-// fixes, and a fix changes the inputs); SANDBOX_REPROVE=1 runs every version.
-func OncePerInput(t *testing.T, test, dir string, newest bool) {
-	t.Helper()
-	stamp := provenStamp(t, test, dir)
-	if _, err := os.Stat(stamp); err == nil && !newest && os.Getenv("SANDBOX_REPROVE") != "1" {
-		t.Skipf("passed before with the same inputs (%s); not run again (SANDBOX_REPROVE=1 runs it)", stamp)
-	}
-	t.Cleanup(func() {
-		if t.Failed() || t.Skipped() {
-			return
-		}
-		if err := os.MkdirAll(filepath.Dir(stamp), 0o755); err == nil {
-			_ = os.WriteFile(stamp, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
-		}
-	})
-}
+// LedgerFile, in scripts/k8s-sandbox, records which inputs passed which expensive test. It is
+// committed, so a fresh clone (CI on a new machine) skips what a run like it already proved; a
+// record whose inputs changed no longer matches and the test runs again.
+const LedgerFile = "proven.txt"
 
-func provenStamp(t *testing.T, test, dir string) string {
+// OncePerInput makes an expensive sandbox test run once per distinct input: when test passed for
+// the same inputs of the version in dir (the folder without posts and Markdown, plus everything
+// in scripts/k8s-sandbox but the ledger), on this machine or as recorded in the ledger, it skips
+// t and says so; otherwise it lets t run and records a pass when t ends, in the ledger too (commit
+// it). newest versions always run (finished versions only take fixes, and a fix changes the
+// inputs); SANDBOX_REPROVE=1 runs every version.
+func OncePerInput(t *testing.T, test, dir string, newest bool) {
 	t.Helper()
 	script, err := findScript()
 	if err != nil {
 		t.Fatal(err)
 	}
+	ledger := filepath.Join(filepath.Dir(script), LedgerFile)
+	key := fmt.Sprintf("%s %s %s", test, filepath.Base(dir), inputHash(t, dir, filepath.Dir(script)))
+	if !newest && os.Getenv("SANDBOX_REPROVE") != "1" {
+		if when, ok := ledgerHas(ledger, key); ok {
+			t.Skipf("passed on %s with the same inputs (%s: %s); not run again (SANDBOX_REPROVE=1 runs it)", when, LedgerFile, key)
+		}
+	}
+	t.Cleanup(func() {
+		if t.Failed() || t.Skipped() {
+			return
+		}
+		if err := ledgerAdd(ledger, key); err != nil {
+			t.Logf("record the pass in %s: %v", ledger, err)
+		}
+	})
+}
+
+// ledgerHas reports whether the ledger has key, and when it was recorded.
+func ledgerHas(ledger, key string) (string, bool) {
+	raw, err := os.ReadFile(ledger)
+	if err != nil {
+		return "", false
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, key+" "); ok {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// ledgerAdd records key with today's date, replacing the line of the same test and version, so
+// the ledger holds one line per test and version: the inputs that passed last.
+func ledgerAdd(ledger, key string) error {
+	// Test binaries run in parallel; the lock keeps their read-modify-write apart.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "cloudnative-go-journey-proven.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	test, version, _ := strings.Cut(key, " ")
+	version, _, _ = strings.Cut(version, " ")
+	raw, err := os.ReadFile(ledger)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimRight(string(raw), "\n"), "\n") {
+		if f := strings.Fields(line); line == "" || (len(f) >= 2 && f[0] == test && f[1] == version) {
+			continue
+		}
+		lines = append(lines, line)
+	}
+	lines = append(lines, key+" "+time.Now().UTC().Format("2006-01-02"))
+	sort.Strings(lines)
+	header := "# test version inputs-hash date: expensive sandbox tests that passed (sandbox.OncePerInput). Generated; commit it.\n"
+	body := strings.Join(lines, "\n") + "\n"
+	if strings.HasPrefix(lines[0], "#") {
+		header = ""
+	}
+	return os.WriteFile(ledger, []byte(header+body), 0o644)
+}
+
+// inputHash hashes the version folder (without posts and Markdown) and the sandbox (without the ledger).
+func inputHash(t *testing.T, dir, sandboxDir string) string {
+	t.Helper()
 	h := sha256.New()
-	for _, root := range []string{dir, filepath.Dir(script)} {
+	for _, root := range []string{dir, sandboxDir} {
 		root, err := filepath.Abs(root)
 		if err != nil {
 			t.Fatal(err)
@@ -52,7 +113,7 @@ func provenStamp(t *testing.T, test, dir string) string {
 			switch {
 			case d.IsDir() && rel == "blog":
 				return fs.SkipDir
-			case d.IsDir() || strings.HasSuffix(path, ".md") || !d.Type().IsRegular():
+			case d.IsDir() || strings.HasSuffix(path, ".md") || !d.Type().IsRegular() || rel == LedgerFile:
 				return nil
 			}
 			raw, err := os.ReadFile(path)
@@ -67,9 +128,5 @@ func provenStamp(t *testing.T, test, dir string) string {
 			t.Fatalf("hash the inputs of %s: %v", dir, err)
 		}
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(cache, "cloudnative-go-journey", "k8s-sandbox", "proven", fmt.Sprintf("%s-%s-%x", test, filepath.Base(dir), h.Sum(nil)[:8]))
+	return fmt.Sprintf("%x", h.Sum(nil)[:8])
 }
