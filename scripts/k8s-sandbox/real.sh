@@ -260,10 +260,10 @@ real_prepare() {
   done <"$STATE_DIR/real/nodes"
 }
 
-# real_start_nodes starts every node (after the API server re-read the token file) and the
-# host-side services, then waits for the nodes.
+# real_start_nodes registers the kind config's Nodes, starts the real ones and the host-side
+# services (CoreDNS, port forwarding, kwok for any overflow nodes), then waits for the real ones.
 real_start_nodes() {
-  local name i ip cidr ns mode addr hport nport proto fwd=() kwok_nodes corefile
+  local name i ip cidr ns addr hport nport proto fwd=() kwok_nodes corefile
   "$BIN/kubectl" --kubeconfig "$KC" create -f "$STATE_DIR/real/nodes.json" >/dev/null
   while read -r name i ip cidr ns _; do
     start "node-$name" nsenter --net="/var/run/netns/$ns" unshare --mount --propagation slave \
