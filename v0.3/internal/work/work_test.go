@@ -74,8 +74,11 @@ func TestHoldReleasesMemoryAfterCancel(t *testing.T) {
 func TestHoldRefusesBeyondTheBudget(t *testing.T) {
 	m := NewMemory(48 << 20)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = m.Hold(ctx, 32<<20, time.Hour) }()
+	held := make(chan struct{})
+	// Release the first Hold before returning: still held, its 32 MiB would count in the heap
+	// that TestHoldReleasesMemoryAfterCancel measures when the tests run again (-count).
+	defer func() { cancel(); <-held }()
+	go func() { _ = m.Hold(ctx, 32<<20, time.Hour); close(held) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for m.InUse() == 0 {
 		if time.Now().After(deadline) {
