@@ -78,7 +78,7 @@ diff-test: ## test scripts/diff-versions.sh on sample versions
 	bash scripts/diff-versions_test.sh
 
 .PHONY: sandbox-build
-sandbox-build: ## build the pinned Kubernetes control plane, kwok and metrics-server (cached under ~/.cache)
+sandbox-build: ## build the pinned Kubernetes (control plane, kubelet, kube-proxy), node runtime, kwok and metrics-server (cached under ~/.cache)
 	scripts/k8s-sandbox/sandbox.sh build
 
 .PHONY: sandbox-test

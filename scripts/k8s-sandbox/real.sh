@@ -429,9 +429,10 @@ cmd_images() {
   local dockerfiles=("$dir"/cmd/*/Dockerfile)
   shopt -u nullglob
   if ((${#dockerfiles[@]})); then
-    # The build context minus what no Dockerfile reads (posts, docs, manifests, scripts).
+    # The build context minus what never reaches a binary: posts, docs, manifests, scripts, and
+    # tests (a changed test must not rebuild the images).
     hash="$(cd "$dir" && find . -type f ! -path './blog/*' ! -path './k8s/*' ! -path './scripts/*' ! -path './addons/*' \
-      ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"
+      ! -name '*.md' ! -name '*_test.go' ! -path '*/testdata/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"
     out="$CACHE_ROOT/images/$version-$hash"
     if [[ ! -f $out/done ]]; then
       log "building $version's images (build context $hash)"
