@@ -62,7 +62,11 @@ func TestCollectorJoinsPartialLines(t *testing.T) {
 	lf.write(head)
 	// The last chunk comes in a later poll cycle: wait until the collector
 	// has read everything so far, so the join crosses cycles for sure.
-	waitFor(t, "the first chunks read", func() bool { return counter(r.m.ReadBytes) == float64(len(head)) })
+	// Bytes are counted as they are read and records are flushed when the
+	// cycle ends, so wait for the stderr record as well.
+	waitFor(t, "the first chunks read and flushed", func() bool {
+		return counter(r.m.ReadBytes) == float64(len(head)) && len(r.out.records(t)) > 0
+	})
 	if got := r.out.records(t); len(got) != 1 || got[0].Log != "err-between" {
 		t.Fatalf("before the F chunk got %+v, want only the stderr record", got)
 	}
