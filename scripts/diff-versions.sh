@@ -15,7 +15,9 @@
 # version by design, and the README retells the lesson in prose).
 # Normalised: vA's version token (v0.2, v0-2), module path and any other
 # "cloudnative-go-journey/vA/" path are replaced with vB's before comparing, so
-# a file that differs only by them is "unchanged (version only)".
+# a file that differs only by them is "unchanged (version only)". ANCHOR and
+# ANCHOR_END marker lines (where posts cut their includes) are left out on both
+# sides: a version drops the markers its posts do not use.
 #
 # Colour: auto (default) colours when stdout is a terminal; NO_COLOR disables.
 # Exit status: 0 when the comparison ran (whether or not anything changed),
@@ -145,15 +147,32 @@ LC_ALL=C comm -13 "$work/files-a" "$work/files-b" >"$work/added"
 LC_ALL=C comm -23 "$work/files-a" "$work/files-b" >"$work/removed"
 LC_ALL=C comm -12 "$work/files-a" "$work/files-b" >"$work/common"
 
+# strip_anchors drops include marker lines ("// ANCHOR: name", "# ANCHOR_END:
+# name"), squeezes the blank lines a dropped marker leaves doubled and drops
+# blank lines at the start and end.
+strip_anchors() {
+  awk '/^[[:space:]]*(\/\/|#|<!--)[[:space:]]*ANCHOR(_END)?:[[:space:]]*[A-Za-z0-9_.-]+/ { next }
+    /^$/ { blank++; next }
+    { if (blank && printed) print ""; blank = 0; printed = 1; print }'
+}
+
 # norm_a prints vA's file with the module path and the version token normalised.
 norm_a() {
   local f=$1 out=$work/a/$1
   mkdir -p "$(dirname "$out")"
-  if [[ -n "$sed_script$token_script" ]] && is_text "$dir_a/$f"; then
-    sed -e "${sed_script:-p;d}" "$dir_a/$f" | sed -E -e "${token_script:-p;d}" >"$out"
+  if is_text "$dir_a/$f"; then
+    sed -e "${sed_script:-p;d}" "$dir_a/$f" | sed -E -e "${token_script:-p;d}" | strip_anchors >"$out"
   else
     cp "$dir_a/$f" "$out"
   fi
+  printf '%s\n' "$out"
+}
+
+# norm_b prints vB's file without anchor markers.
+norm_b() {
+  local f=$1 out=$work/b/$1
+  mkdir -p "$(dirname "$out")"
+  if is_text "$dir_b/$f"; then strip_anchors <"$dir_b/$f" >"$out"; else cp "$dir_b/$f" "$out"; fi
   printf '%s\n' "$out"
 }
 
@@ -167,7 +186,8 @@ counts() {
 unchanged=0
 while IFS= read -r f; do
   a=$(norm_a "$f")
-  if cmp -s "$a" "$dir_b/$f"; then
+  b=$(norm_b "$f")
+  if cmp -s "$a" "$b"; then
     unchanged=$((unchanged + 1))
     cmp -s "$dir_a/$f" "$dir_b/$f" || printf '%s\n' "$f" >>"$work/version-only"
   else
@@ -209,7 +229,7 @@ while IFS=$'\t' read -r cat st f; do
   elif [[ $st == D ]] && is_text "$dir_a/$f"; then
     printf '%s\t0\t%d\n' "$cat" "$(wc -l <"$dir_a/$f")"
   elif [[ $st == M ]]; then
-    { diff -u "$work/a/$f" "$dir_b/$f" || true; } | counts | awk -v c="$cat" '{ sub(/^\+/, "", $1); sub(/^-/, "", $2); printf "%s\t%d\t%d\n", c, $1, $2 }'
+    { diff -u "$work/a/$f" "$work/b/$f" || true; } | counts | awk -v c="$cat" '{ sub(/^\+/, "", $1); sub(/^-/, "", $2); printf "%s\t%d\t%d\n", c, $1, $2 }'
   fi >>"$work/lines"
 done <"$work/by-file"
 awk -F'\t' 'NR == FNR { add[$1] += $2; del[$1] += $3; next }
@@ -229,7 +249,7 @@ while IFS=$'\t' read -r _ st f; do
     M)
       col=$c_yellow
       if is_text "$dir_a/$f" && is_text "$dir_b/$f"; then
-        what=$(diff -u "$work/a/$f" "$dir_b/$f" | counts || true)
+        what=$(diff -u "$work/a/$f" "$work/b/$f" | counts || true)
       else
         what=binary
       fi
@@ -253,8 +273,8 @@ while IFS=$'\t' read -r cat st f; do
       if is_text "$dir_b/$f"; then udiff /dev/null "$dir_b/$f" /dev/null "b/$f"; else printf 'added binary file: %s\n' "$f"; fi
       ;;
     M)
-      if is_text "$work/a/$f" && is_text "$dir_b/$f"; then
-        udiff "$work/a/$f" "$dir_b/$f" "a/$f" "b/$f"
+      if is_text "$work/a/$f" && is_text "$work/b/$f"; then
+        udiff "$work/a/$f" "$work/b/$f" "a/$f" "b/$f"
       else
         printf 'binary files a/%s and b/%s differ\n' "$f" "$f"
       fi
