@@ -15,17 +15,11 @@ import (
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/config"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/flagenv"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/logger"
-	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/metrics"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/server"
-)
-
-// Stamped at build time: -ldflags "-X main.version=<version> -X main.commit=... -X main.buildTime=...".
-var (
-	version   = "dev"
-	commit    = "unknown"
-	buildTime = "unknown"
 )
 
 // ANCHOR: main
@@ -56,11 +50,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	flags.SetOutput(stdout)
 	configFile := flags.String("config", "", "optional config file (YAML, JSON or TOML); JOURNEY_* env vars override it")
 	showVersion := flags.Bool("version", false, "print the version and exit")
-	if err := flags.Parse(args); err != nil {
+	if err := flagenv.Parse(flags, args, getenv, flagenv.Prefix(config.EnvPrefix+"_")); err != nil {
 		return err
 	}
+	build := buildinfo.Get()
 	if *showVersion {
-		_, err := fmt.Fprintf(stdout, "api %s (commit %s, built %s)\n", version, commit, buildTime)
+		_, err := fmt.Fprintln(stdout, build.Line("api"))
 		return err
 	}
 
@@ -77,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	hostname, _ := os.Hostname()
 	srv := server.New(server.Options{
 		Logger:   log,
-		Build:    metrics.BuildInfo{Version: version, Commit: commit, BuildTime: buildTime},
+		Build:    build,
 		Hostname: hostname,
 		// ANCHOR: downward-api
 		// Injected by the Downward API in k8s/api/deployment.yaml.
@@ -97,8 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
 	log.Info("starting api",
-		zap.String("version", version),
-		zap.String("commit", commit),
+		zap.String("version", build.Version),
+		zap.String("commit", build.Commit),
 		zap.String("env", cfg.Env),
 		zap.String("addr", ln.Addr().String()),
 	)

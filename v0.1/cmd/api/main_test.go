@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/logger"
 )
 
@@ -32,8 +34,9 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "api")
 	// Same tags as cmd/api/Dockerfile, so the tests exercise the shipped build.
-	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", binary,
-		"-ldflags", "-X main.version=v0.1-test -X main.commit=deadbee -X main.buildTime=2026-01-01T00:00:00Z", ".")
+	bi := reflect.TypeFor[buildinfo.Info]().PkgPath()
+	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", binary, "-ldflags",
+		"-X "+bi+".version=v0.1-test -X "+bi+".commit=deadbee -X "+bi+".buildTime=2026-01-01T00:00:00Z", ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build api:", err)

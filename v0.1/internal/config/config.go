@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 )
 
@@ -21,19 +22,25 @@ type Config struct {
 	// Port is the TCP port the HTTP server listens on.
 	Port int `mapstructure:"port"`
 	// Env is "development" (console logs) or "production" (JSON logs).
-	Env string `mapstructure:"env"`
-	Log struct {
-		// Level is one of debug, info, warn, error.
-		Level string `mapstructure:"level"`
-	} `mapstructure:"log"`
-	Shutdown struct {
-		// Drain is how long the server keeps serving after SIGTERM while
-		// readiness already fails, so that Kubernetes can take the pod out of
-		// the Service endpoints before connections are closed.
-		Drain time.Duration `mapstructure:"drain"`
-		// Timeout bounds http.Server.Shutdown after the drain period.
-		Timeout time.Duration `mapstructure:"timeout"`
-	} `mapstructure:"shutdown"`
+	Env      string         `mapstructure:"env"`
+	Log      LogConfig      `mapstructure:"log"`
+	Shutdown ShutdownConfig `mapstructure:"shutdown"`
+}
+
+// LogConfig is the log section.
+type LogConfig struct {
+	// Level is one of debug, info, warn, error.
+	Level string `mapstructure:"level"`
+}
+
+// ShutdownConfig is the shutdown section.
+type ShutdownConfig struct {
+	// Drain is how long the server keeps serving after SIGTERM while
+	// readiness already fails, so that Kubernetes can take the pod out of
+	// the Service endpoints before connections are closed.
+	Drain time.Duration `mapstructure:"drain"`
+	// Timeout bounds http.Server.Shutdown after the drain period.
+	Timeout time.Duration `mapstructure:"timeout"`
 }
 
 // Addr is the listen address for the configured port on all interfaces,
@@ -43,13 +50,29 @@ func (c Config) Addr() string { return fmt.Sprintf(":%d", c.Port) }
 // Development reports whether the service runs in development mode.
 func (c Config) Development() bool { return c.Env == "development" }
 
-func setDefaults(v *viper.Viper) {
-	v.SetDefault("port", 8080)
-	v.SetDefault("env", "production")
-	v.SetDefault("log.level", "info")
-	// drain + timeout must stay below the pod's terminationGracePeriodSeconds (30 s).
-	v.SetDefault("shutdown.drain", 5*time.Second)
-	v.SetDefault("shutdown.timeout", 10*time.Second)
+// Default is the configuration with nothing set: every default, written
+// once here or in the capability that owns the section.
+func Default() Config {
+	return Config{
+		Port: 8080,
+		Env:  "production",
+		Log:  LogConfig{Level: "info"},
+		// drain + timeout must stay below the pod's terminationGracePeriodSeconds (30 s).
+		Shutdown: ShutdownConfig{Drain: 5 * time.Second, Timeout: 10 * time.Second},
+	}
+}
+
+// setDefaults gives viper every key of Default(): only known keys are
+// looked up in the environment, so each needs a default, even an empty one.
+func setDefaults(v *viper.Viper) error {
+	var m map[string]any
+	if err := mapstructure.Decode(Default(), &m); err != nil {
+		return fmt.Errorf("config defaults: %w", err)
+	}
+	for key, val := range m {
+		v.SetDefault(key, val)
+	}
+	return nil
 }
 
 // Load builds the configuration. file may be empty (no config file); getenv
@@ -57,7 +80,9 @@ func setDefaults(v *viper.Viper) {
 // the process environment.
 func Load(file string, getenv func(string) string) (Config, error) {
 	v := viper.New()
-	setDefaults(v)
+	if err := setDefaults(v); err != nil {
+		return Config{}, err
+	}
 
 	if file != "" {
 		v.SetConfigFile(file)

@@ -1,28 +1,34 @@
-// Package metrics defines the service's Prometheus metrics on a registry of
-// its own, so tests and several servers in one process never collide on the
-// global default registry.
+// Package metrics is the API's Prometheus plumbing: a registry of its own,
+// so tests and several servers in one process never collide on the global
+// default registry, and the HTTP metrics every route gets. Each capability
+// registers its own metrics on the same registry, next to its code.
 package metrics
 
 import (
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/buildinfo"
 )
 
-// BuildInfo describes the binary; it is stamped at build time via -ldflags.
-type BuildInfo struct {
-	Version   string
-	Commit    string
-	BuildTime string
+// NewRegistry returns a registry with build_info and the Go and process
+// collectors, the series every binary exposes.
+func NewRegistry(info buildinfo.Info) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		info.Collector(),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return reg
 }
 
-// Metrics holds the collectors the HTTP middleware updates.
-type Metrics struct {
-	Registry *prometheus.Registry
+// HTTP holds the request metrics the middleware updates.
+type HTTP struct {
 	Requests *prometheus.CounterVec
 	Duration *prometheus.HistogramVec
 
@@ -44,7 +50,7 @@ type series struct {
 
 // ANCHOR: observe
 // Observe counts one request and records its latency.
-func (m *Metrics) Observe(method, route string, status int, took time.Duration) {
+func (m *HTTP) Observe(method, route string, status int, took time.Duration) {
 	key := seriesKey{method: method, route: route, status: status}
 	v, ok := m.children.Load(key)
 	if !ok {
@@ -60,12 +66,9 @@ func (m *Metrics) Observe(method, route string, status int, took time.Duration) 
 
 // ANCHOR_END: observe
 
-// New registers the HTTP metrics, a build_info gauge and the Go and process
-// collectors on a fresh registry.
-func New(info BuildInfo) *Metrics {
-	reg := prometheus.NewRegistry()
-	m := &Metrics{
-		Registry: reg,
+// NewHTTP registers the request count and latency metrics on reg.
+func NewHTTP(reg prometheus.Registerer) *HTTP {
+	m := &HTTP{
 		// ANCHOR: http-metrics
 		// route is the route template (/api/v1/hello), never the raw path:
 		// a label per distinct URL would let any client create unbounded
@@ -83,18 +86,6 @@ func New(info BuildInfo) *Metrics {
 		}, []string{"method", "route"}),
 		// ANCHOR_END: http-metrics
 	}
-	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "build_info",
-		Help: "Build information of the running binary; the value is always 1.",
-	}, []string{"version", "commit", "build_time", "go_version"})
-	buildInfo.WithLabelValues(info.Version, info.Commit, info.BuildTime, runtime.Version()).Set(1)
-
-	reg.MustRegister(
-		m.Requests,
-		m.Duration,
-		buildInfo,
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
+	reg.MustRegister(m.Requests, m.Duration)
 	return m
 }

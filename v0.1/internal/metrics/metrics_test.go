@@ -5,13 +5,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/buildinfo"
 )
 
 // TestObserveConcurrent checks the series cache under concurrency (run with
 // -race): every request is counted once, on the series of its labels.
 func TestObserveConcurrent(t *testing.T) {
-	m := New(BuildInfo{Version: "test"})
+	m := NewHTTP(prometheus.NewRegistry())
 	const workers, perWorker = 8, 500
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -46,10 +49,12 @@ func TestObserveConcurrent(t *testing.T) {
 	}
 }
 
-func TestBuildInfo(t *testing.T) {
-	m := New(BuildInfo{Version: "v0.1", Commit: "abc", BuildTime: "t"})
-	n, err := testutil.GatherAndCount(m.Registry, "build_info")
-	if err != nil || n != 1 {
-		t.Fatalf("build_info series = %d (%v), want 1", n, err)
+func TestNewRegistry(t *testing.T) {
+	reg := NewRegistry(buildinfo.Info{Version: "v9", Commit: "abc", BuildTime: "t"})
+	NewHTTP(reg)
+	for _, name := range []string{"build_info", "go_goroutines", "process_cpu_seconds_total"} {
+		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != 1 {
+			t.Errorf("%s series = %d (%v), want 1", name, n, err)
+		}
 	}
 }

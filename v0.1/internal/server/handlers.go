@@ -50,7 +50,6 @@ type HelloBody struct {
 	Message string `json:"message"`
 }
 
-// ANCHOR: hello
 func (s *Server) hello(c *gin.Context) {
 	name := c.Query("name")
 	if name == "" {
@@ -79,8 +78,6 @@ func ValidateName(name string) error {
 	}
 	return nil
 }
-
-// ANCHOR_END: hello
 
 // InfoBody is the body of /api/v1/info.
 type InfoBody struct {

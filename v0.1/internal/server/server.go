@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/metrics"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.1/journey/internal/middleware"
 )
@@ -31,7 +33,7 @@ type PodInfo struct {
 // Options are the server's dependencies and settings.
 type Options struct {
 	Logger   *zap.Logger
-	Build    metrics.BuildInfo
+	Build    buildinfo.Info
 	Hostname string
 	Pod      PodInfo
 	// Drain is how long to keep serving after shutdown starts while
@@ -48,7 +50,8 @@ type Options struct {
 type Server struct {
 	opts    Options
 	log     *zap.Logger
-	metrics *metrics.Metrics
+	reg     *prometheus.Registry
+	metrics *metrics.HTTP
 	started time.Time
 	ready   atomic.Bool
 	handler http.Handler
@@ -62,10 +65,12 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
+	reg := metrics.NewRegistry(opts.Build)
 	s := &Server{
 		opts:    opts,
 		log:     opts.Logger,
-		metrics: metrics.New(opts.Build),
+		reg:     reg,
+		metrics: metrics.NewHTTP(reg),
 		started: opts.Now(),
 	}
 	s.handler = s.routes()
@@ -108,8 +113,8 @@ func (s *Server) routes() http.Handler {
 
 	r.GET("/health", s.health)
 	r.GET("/ready", s.readiness)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{
-		Registry: s.metrics.Registry, // also count the handler's own errors
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		Registry: s.reg, // also count the handler's own errors
 	})))
 	v1 := r.Group("/api/v1")
 	v1.GET("/hello", s.hello)

@@ -15,19 +15,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/cleanup"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/flagenv"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/logger"
-)
-
-// Stamped at build time: -ldflags "-X main.version=<version> -X main.commit=... -X main.buildTime=...".
-var (
-	version   = "dev"
-	commit    = "unknown"
-	buildTime = "unknown"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/store"
 )
 
 // PasswordEnv is the only way to pass the Redis password: a flag would show
@@ -57,25 +52,21 @@ func main() {
 
 // config is the job's typed configuration.
 type config struct {
-	RedisAddr     string
-	RedisPassword string
-	RedisDB       int
-	RedisTimeout  time.Duration
-	Retention     time.Duration
-	Batch         int
-	DryRun        bool
-	Deadline      time.Duration
-	Version       bool
+	Redis     store.RedisConfig
+	Retention time.Duration
+	Batch     int
+	DryRun    bool
+	Deadline  time.Duration
+	Version   bool
 }
 
 // envName maps a flag to its environment variable: redis-* flags share the
 // API's JOURNEY_REDIS_* names, the job's own flags get JOURNEY_CLEANUP_*.
 func envName(flag string) string {
-	name := strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 	if strings.HasPrefix(flag, "redis-") {
-		return "JOURNEY_" + name
+		return flagenv.Prefix("JOURNEY_")(flag)
 	}
-	return "JOURNEY_CLEANUP_" + name
+	return flagenv.Prefix("JOURNEY_CLEANUP_")(flag)
 }
 
 const usageHeader = `Usage: cleanup [flags]
@@ -95,47 +86,27 @@ Flags:
 `
 
 // ANCHOR: config
-// parseConfig reads flags, then fills every flag not given on the command
-// line from its environment variable, parsed by the same flag.Value, so
-// both sources accept exactly the same syntax.
+// parseConfig reads the flags and, for each flag not given, its variable
+// (internal/flagenv, the same rules as every command here).
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
 	var c config
 	flags := pflag.NewFlagSet("cleanup", pflag.ContinueOnError)
 	flags.SetOutput(out)
 	flags.SortFlags = false
-	flags.StringVar(&c.RedisAddr, "redis-addr", "", "Redis host:port (required)")
-	flags.IntVar(&c.RedisDB, "redis-db", 0, "Redis database number")
-	flags.DurationVar(&c.RedisTimeout, "redis-timeout", 2*time.Second, "timeout of dialling and of each Redis command")
+	flags.StringVar(&c.Redis.Addr, "redis-addr", "", "Redis host:port (required)")
+	flags.IntVar(&c.Redis.DB, "redis-db", 0, "Redis database number")
+	flags.DurationVar(&c.Redis.Timeout, "redis-timeout", 2*time.Second, "timeout of dialling and of each Redis command")
 	flags.DurationVar(&c.Retention, "retention", 24*time.Hour, "events older than now - retention are removed")
 	flags.IntVar(&c.Batch, "batch", 100, fmt.Sprintf("items per Redis command (%d..%d)", cleanup.MinBatch, cleanup.MaxBatch))
 	flags.BoolVar(&c.DryRun, "dry-run", false, "list what would be deleted on stdout; delete nothing")
 	flags.DurationVar(&c.Deadline, "deadline", 5*time.Minute, "time limit of the whole run")
-	flags.VisitAll(func(f *pflag.Flag) { f.Usage += fmt.Sprintf(" [env %s]", envName(f.Name)) })
 	flags.BoolVar(&c.Version, "version", false, "print the version and exit")
 	flags.Usage = func() { fmt.Fprint(out, usageHeader+flags.FlagUsages()) }
 
-	if err := flags.Parse(args); err != nil {
+	if err := flagenv.Parse(flags, args, getenv, envName); err != nil {
 		return c, err
 	}
-	if flags.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments %q (cleanup takes only flags)", flags.Args())
-	}
-	var envErr error
-	flags.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || f.Name == "version" || envErr != nil {
-			return
-		}
-		name := envName(f.Name)
-		if v := getenv(name); v != "" {
-			if err := f.Value.Set(v); err != nil {
-				envErr = fmt.Errorf("env %s=%q: %v", name, v, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return c, envErr
-	}
-	c.RedisPassword = getenv(PasswordEnv)
+	c.Redis.Password = getenv(PasswordEnv)
 	if c.Version {
 		return c, nil
 	}
@@ -146,14 +117,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 
 func (c config) validate() error {
 	var errs []string
-	if c.RedisAddr == "" {
+	if c.Redis.Addr == "" {
 		errs = append(errs, "no Redis address: set --redis-addr or "+envName("redis-addr"))
 	}
-	if c.RedisDB < 0 || c.RedisDB > 15 {
-		errs = append(errs, fmt.Sprintf("redis-db %d out of range (0-15, as in the API)", c.RedisDB))
-	}
-	if c.RedisTimeout <= 0 {
-		errs = append(errs, fmt.Sprintf("redis-timeout %s must be positive", c.RedisTimeout))
+	for _, p := range c.Redis.Validate() {
+		errs = append(errs, "redis-"+p)
 	}
 	if c.Deadline <= 0 {
 		errs = append(errs, fmt.Sprintf("deadline %s must be positive", c.Deadline))
@@ -168,14 +136,14 @@ func (c config) validate() error {
 	return nil
 }
 
-// ANCHOR: run
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
+	build := buildinfo.Get()
 	if cfg.Version {
-		_, err := fmt.Fprintf(stdout, "cleanup %s (commit %s, built %s)\n", version, commit, buildTime)
+		_, err := fmt.Fprintln(stdout, build.Line("cleanup"))
 		return err
 	}
 	// Logs go to stderr (zap's production default), keeping stdout for the
@@ -186,26 +154,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	// go-redis prints its own warnings (e.g. failed dials) with the standard
-	// log package; route them into zap so stderr stays JSON lines.
-	redis.SetLogger(redisLogger{log.Named("go-redis").WithOptions(zap.WithCaller(false))})
-
-	rdb := redis.NewClient(&redis.Options{
-		Addr:         cfg.RedisAddr,
-		Password:     cfg.RedisPassword,
-		DB:           cfg.RedisDB,
-		DialTimeout:  cfg.RedisTimeout,
-		ReadTimeout:  cfg.RedisTimeout,
-		WriteTimeout: cfg.RedisTimeout,
-		PoolTimeout:  cfg.RedisTimeout,
-		// The Job retries the whole run (backoffLimit); one quick retry
-		// here only covers a connection dropped between two batches.
-		MaxRetries:    1,
-		DialerRetries: 2,
-		// Maintenance notifications are a Redis Enterprise/Cloud feature;
-		// a plain Redis only answers the extra handshake with an error.
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-	})
+	store.RouteRedisLogs(log)
+	// The Job retries the whole run (backoffLimit); the client's one quick
+	// retry only covers a connection dropped between two batches.
+	rdb := store.NewClient(cfg.Redis)
 	defer rdb.Close()
 
 	// go-redis applies this deadline to each command's reads and writes, but
@@ -215,8 +167,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer cancel()
 	started := time.Now()
 	log.Info("cleanup started",
-		zap.String("version", version),
-		zap.String("redis_addr", cfg.RedisAddr),
+		zap.String("version", build.Version),
+		zap.String("redis_addr", cfg.Redis.Addr),
 		zap.Stringer("retention", cfg.Retention),
 		zap.Int("batch", cfg.Batch),
 		zap.Bool("dry_run", cfg.DryRun),
@@ -260,15 +212,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return nil
 }
 
-// ANCHOR_END: run
-
-// redisLogger adapts zap to go-redis's logging interface.
-type redisLogger struct{ log *zap.Logger }
-
-func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
-	l.log.Warn(fmt.Sprintf(format, v...))
-}
-
 // ping checks reachability and the password before any work, so the two
 // most common failures get a message that says what to fix.
 func ping(ctx context.Context, rdb *redis.Client) error {
@@ -285,7 +228,7 @@ func ping(ctx context.Context, rdb *redis.Client) error {
 // explain turns a failure into one line that names its cause: a signal, the
 // run's deadline, or Redis itself.
 func explain(ctx, runCtx context.Context, cfg config, res cleanup.Result, err error) error {
-	err = fmt.Errorf("redis %s: %w", cfg.RedisAddr, err)
+	err = fmt.Errorf("redis %s: %w", cfg.Redis.Addr, err)
 	done := fmt.Sprintf("%d events and %d stale cache keys removed so far", res.EventsRemoved, res.StaleKeysRemoved)
 	if cfg.DryRun {
 		done = "dry run, nothing deleted"

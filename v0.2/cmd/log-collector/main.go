@@ -11,29 +11,21 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/buildinfo"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/flagenv"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/logcollector"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/logger"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/metrics"
 )
 
-// Stamped at build time: -ldflags "-X main.version=<version> -X main.commit=... -X main.buildTime=...".
-var (
-	version   = "dev"
-	commit    = "unknown"
-	buildTime = "unknown"
-)
-
-// ANCHOR: main
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -51,13 +43,6 @@ func main() {
 	}
 }
 
-// ANCHOR_END: main
-
-// envPrefix: every flag can also be set as JOURNEY_<FLAG> (dashes become
-// underscores), e.g. JOURNEY_LOG_DIR; a flag on the command line wins.
-const envPrefix = "JOURNEY_"
-
-// ANCHOR: run
 // run writes records to stdout, which is the data stream: its own logs are
 // zap JSON on stderr, and usage text goes to stderr too.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -74,14 +59,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logLevel    = flags.String("log-level", "info", "level of the collector's own logs (debug, info, warn, error)")
 		showVersion = flags.Bool("version", false, "print the version and exit")
 	)
-	if err := flags.Parse(args); err != nil {
+	// Every flag can also be set as JOURNEY_<FLAG>, e.g. JOURNEY_LOG_DIR.
+	if err := flagenv.Parse(flags, args, getenv, flagenv.Prefix("JOURNEY_")); err != nil {
 		return err
 	}
-	if err := applyEnv(flags, getenv); err != nil {
-		return err
-	}
+	build := buildinfo.Get()
 	if *showVersion {
-		_, err := fmt.Fprintf(stdout, "log-collector %s (commit %s, built %s)\n", version, commit, buildTime)
+		_, err := fmt.Fprintln(stdout, build.Line("log-collector"))
 		return err
 	}
 	switch {
@@ -91,8 +75,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("--flush-interval %s must be positive", *flush)
 	case *maxRecord < 1024:
 		return fmt.Errorf("--max-record-bytes %d must be at least 1024", *maxRecord)
-	case flags.NArg() > 0:
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(flags.Args(), " "))
 	}
 
 	log, err := logger.New(false, *logLevel) // JSON on stderr
@@ -101,13 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer func() { _ = log.Sync() }()
 
-	reg := prometheus.NewRegistry()
-	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "build_info",
-		Help: "Build information of the running binary; the value is always 1.",
-	}, []string{"version", "commit", "build_time", "go_version"})
-	buildInfo.WithLabelValues(version, commit, buildTime, runtime.Version()).Set(1)
-	reg.MustRegister(buildInfo, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := metrics.NewRegistry(build)
 
 	col, err := logcollector.New(logcollector.Options{
 		LogDir:         *logDir,
@@ -139,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("starting log-collector",
-		zap.String("version", version),
+		zap.String("version", build.Version),
 		zap.String("log_dir", *logDir),
 		zap.String("positions", *positions),
 		zap.String("metrics_addr", ln.Addr().String()),
@@ -166,26 +142,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("log-collector stopped")
 	return nil
-}
-
-// ANCHOR_END: run
-
-// applyEnv sets every flag not given on the command line from its
-// JOURNEY_* variable, so a manifest can use either.
-func applyEnv(flags *pflag.FlagSet, getenv func(string) string) error {
-	var errs []error
-	flags.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || f.Name == "version" {
-			return
-		}
-		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(name); v != "" {
-			if err := flags.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-			}
-		}
-	})
-	return errors.Join(errs...)
 }
 
 func routes(reg *prometheus.Registry, col *logcollector.Collector) http.Handler {

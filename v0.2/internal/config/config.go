@@ -6,11 +6,14 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/source"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/store"
 )
 
 // EnvPrefix is the prefix of every environment variable the service reads,
@@ -22,41 +25,29 @@ type Config struct {
 	// Port is the TCP port the HTTP server listens on.
 	Port int `mapstructure:"port"`
 	// Env is "development" (console logs) or "production" (JSON logs).
-	Env string `mapstructure:"env"`
-	Log struct {
-		// Level is one of debug, info, warn, error.
-		Level string `mapstructure:"level"`
-	} `mapstructure:"log"`
-	Shutdown struct {
-		// Drain is how long the server keeps serving after SIGTERM while
-		// readiness already fails, so that Kubernetes can take the pod out of
-		// the Service endpoints before connections are closed.
-		Drain time.Duration `mapstructure:"drain"`
-		// Timeout bounds http.Server.Shutdown after the drain period.
-		Timeout time.Duration `mapstructure:"timeout"`
-	} `mapstructure:"shutdown"`
-	// ANCHOR: redis-config
-	Redis struct {
-		// Addr is host:port of Redis. Empty means no Redis: the API keeps
-		// its cache, counter and events in memory.
-		Addr string `mapstructure:"addr"`
-		// Password comes from a Secret via JOURNEY_REDIS_PASSWORD, never
-		// from the config file (which lives in a ConfigMap).
-		Password string `mapstructure:"password"`
-		DB       int    `mapstructure:"db"`
-		// Timeout bounds dialling and every command, so a Redis outage
-		// slows a request by at most this much before the fallback.
-		Timeout time.Duration `mapstructure:"timeout"`
-	} `mapstructure:"redis"`
-	Cache struct {
-		// TTL is how long a cached item lives.
-		TTL time.Duration `mapstructure:"ttl"`
-	} `mapstructure:"cache"`
-	Source struct {
-		// Latency is how slow the simulated data source is.
-		Latency time.Duration `mapstructure:"latency"`
-	} `mapstructure:"source"`
-	// ANCHOR_END: redis-config
+	Env      string         `mapstructure:"env"`
+	Log      LogConfig      `mapstructure:"log"`
+	Shutdown ShutdownConfig `mapstructure:"shutdown"`
+	// Each capability owns its section: type, defaults and checks.
+	Redis  store.RedisConfig `mapstructure:"redis"`
+	Cache  store.CacheConfig `mapstructure:"cache"`
+	Source source.Config     `mapstructure:"source"`
+}
+
+// LogConfig is the log section.
+type LogConfig struct {
+	// Level is one of debug, info, warn, error.
+	Level string `mapstructure:"level"`
+}
+
+// ShutdownConfig is the shutdown section.
+type ShutdownConfig struct {
+	// Drain is how long the server keeps serving after SIGTERM while
+	// readiness already fails, so that Kubernetes can take the pod out of
+	// the Service endpoints before connections are closed.
+	Drain time.Duration `mapstructure:"drain"`
+	// Timeout bounds http.Server.Shutdown after the drain period.
+	Timeout time.Duration `mapstructure:"timeout"`
 }
 
 // Addr is the listen address for the configured port on all interfaces,
@@ -66,21 +57,32 @@ func (c Config) Addr() string { return fmt.Sprintf(":%d", c.Port) }
 // Development reports whether the service runs in development mode.
 func (c Config) Development() bool { return c.Env == "development" }
 
-func setDefaults(v *viper.Viper) {
-	v.SetDefault("port", 8080)
-	v.SetDefault("env", "production")
-	v.SetDefault("log.level", "info")
-	// drain + timeout must stay below the pod's terminationGracePeriodSeconds (30 s).
-	v.SetDefault("shutdown.drain", 5*time.Second)
-	v.SetDefault("shutdown.timeout", 10*time.Second)
-	// Every key needs a default, even an empty one: only known keys are
-	// looked up in the environment.
-	v.SetDefault("redis.addr", "")
-	v.SetDefault("redis.password", "")
-	v.SetDefault("redis.db", 0)
-	v.SetDefault("redis.timeout", 500*time.Millisecond)
-	v.SetDefault("cache.ttl", 60*time.Second)
-	v.SetDefault("source.latency", 100*time.Millisecond)
+// Default is the configuration with nothing set: every default, written
+// once here or in the capability that owns the section.
+func Default() Config {
+	return Config{
+		Port: 8080,
+		Env:  "production",
+		Log:  LogConfig{Level: "info"},
+		// drain + timeout must stay below the pod's terminationGracePeriodSeconds (30 s).
+		Shutdown: ShutdownConfig{Drain: 5 * time.Second, Timeout: 10 * time.Second},
+		Redis:    store.DefaultRedisConfig(),
+		Cache:    store.DefaultCacheConfig(),
+		Source:   source.DefaultConfig(),
+	}
+}
+
+// setDefaults gives viper every key of Default(): only known keys are
+// looked up in the environment, so each needs a default, even an empty one.
+func setDefaults(v *viper.Viper) error {
+	var m map[string]any
+	if err := mapstructure.Decode(Default(), &m); err != nil {
+		return fmt.Errorf("config defaults: %w", err)
+	}
+	for key, val := range m {
+		v.SetDefault(key, val)
+	}
+	return nil
 }
 
 // ANCHOR: load
@@ -89,7 +91,9 @@ func setDefaults(v *viper.Viper) {
 // the process environment.
 func Load(file string, getenv func(string) string) (Config, error) {
 	v := viper.New()
-	setDefaults(v)
+	if err := setDefaults(v); err != nil {
+		return Config{}, err
+	}
 
 	if file != "" {
 		v.SetConfigFile(file)
@@ -155,22 +159,17 @@ func (c Config) Validate() error {
 	if c.Shutdown.Timeout <= 0 {
 		errs = append(errs, fmt.Sprintf("shutdown.timeout %s must be positive", c.Shutdown.Timeout))
 	}
-	if c.Redis.Addr != "" {
-		if _, port, err := net.SplitHostPort(c.Redis.Addr); err != nil || port == "" {
-			errs = append(errs, fmt.Sprintf("redis.addr %q must be host:port", c.Redis.Addr))
+	for _, sec := range []struct {
+		name     string
+		problems []string
+	}{
+		{"redis", c.Redis.Validate()},
+		{"cache", c.Cache.Validate()},
+		{"source", c.Source.Validate()},
+	} {
+		for _, p := range sec.problems {
+			errs = append(errs, sec.name+"."+p)
 		}
-	}
-	if c.Redis.DB < 0 || c.Redis.DB > 15 {
-		errs = append(errs, fmt.Sprintf("redis.db %d out of range (0-15)", c.Redis.DB))
-	}
-	if c.Redis.Timeout <= 0 || c.Redis.Timeout > 10*time.Second {
-		errs = append(errs, fmt.Sprintf("redis.timeout %s must be in (0s, 10s]", c.Redis.Timeout))
-	}
-	if c.Cache.TTL < time.Second || c.Cache.TTL > 24*time.Hour {
-		errs = append(errs, fmt.Sprintf("cache.ttl %s must be between 1s and 24h", c.Cache.TTL))
-	}
-	if c.Source.Latency < 0 || c.Source.Latency > 10*time.Second {
-		errs = append(errs, fmt.Sprintf("source.latency %s must be between 0s and 10s", c.Source.Latency))
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid config: " + strings.Join(errs, "; "))

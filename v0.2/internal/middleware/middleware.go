@@ -170,9 +170,8 @@ func AccessLog(log *zap.Logger, quietRoutes ...string) gin.HandlerFunc {
 	}
 }
 
-// ANCHOR: metrics
 // Metrics records request counts and latencies labelled by route template.
-func Metrics(m *metrics.Metrics) gin.HandlerFunc {
+func Metrics(m *metrics.HTTP) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -198,5 +197,3 @@ func routeLabel(c *gin.Context) string {
 	}
 	return UnmatchedRoute
 }
-
-// ANCHOR_END: metrics

@@ -11,12 +11,49 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/middleware"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/source"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/store"
 )
+
+// cacheMetrics show how the cache and the store behind it are doing.
+type cacheMetrics struct {
+	// requests counts cache lookups by result: hit, miss or error (Redis
+	// failed and the request went to the source).
+	requests *prometheus.CounterVec
+	// storeErrors counts failed store operations by operation, so a Redis
+	// outage shows up even where no cache is involved (visits, events).
+	storeErrors *prometheus.CounterVec
+	// storeUp is 1 while the store answers pings, 0 during an outage.
+	storeUp prometheus.Gauge
+}
+
+func newCacheMetrics(reg prometheus.Registerer) *cacheMetrics {
+	m := &cacheMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cache_requests_total",
+			Help: "Cache lookups by result: hit, miss, or error (cache bypassed).",
+		}, []string{"result"}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "store_errors_total",
+			Help: "Failed store (Redis) operations, by operation.",
+		}, []string{"op"}),
+		storeUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "store_up",
+			Help: "1 while the store (Redis or memory) answers pings, 0 while it does not.",
+		}),
+	}
+	// Pre-create the label values so a dashboard shows 0 instead of nothing
+	// before the first hit, miss or error.
+	for _, r := range []string{"hit", "miss", "error"} {
+		m.requests.WithLabelValues(r)
+	}
+	reg.MustRegister(m.requests, m.storeErrors, m.storeUp)
+	return m
+}
 
 // Store states, as last seen by a ping or a request.
 const (
@@ -92,11 +129,11 @@ func (s *Server) data(c *gin.Context) {
 		return
 	case err != nil:
 		s.storeFailed("cache_get", err)
-		s.metrics.CacheRequests.WithLabelValues("error").Inc()
+		s.cacheMetrics.requests.WithLabelValues("error").Inc()
 	case ok:
 		var item source.Item
 		if json.Unmarshal(cached, &item) == nil && item.ID == id {
-			s.metrics.CacheRequests.WithLabelValues("hit").Inc()
+			s.cacheMetrics.requests.WithLabelValues("hit").Inc()
 			c.Header("X-Cache", "HIT")
 			c.JSON(http.StatusOK, item)
 			return
@@ -104,7 +141,7 @@ func (s *Server) data(c *gin.Context) {
 		// An entry we cannot read is overwritten below, like a miss.
 		fallthrough
 	default:
-		s.metrics.CacheRequests.WithLabelValues("miss").Inc()
+		s.cacheMetrics.requests.WithLabelValues("miss").Inc()
 	}
 
 	item, err := s.fetch(ctx, id)
@@ -114,7 +151,7 @@ func (s *Server) data(c *gin.Context) {
 	}
 	if cacheUp {
 		b, _ := json.Marshal(item) // a struct of strings and a time: cannot fail
-		if err := s.store.SetCache(ctx, key, b, s.opts.CacheTTL); err != nil {
+		if err := s.store.SetCache(ctx, key, b, s.opts.Cache.TTL); err != nil {
 			s.storeFailed("cache_set", err)
 		}
 	}
@@ -222,9 +259,9 @@ func (s *Server) storeFailed(op string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return // the client left; Redis is fine
 	}
-	s.metrics.StoreErrors.WithLabelValues(op).Inc()
+	s.cacheMetrics.storeErrors.WithLabelValues(op).Inc()
 	if s.storeState.Swap(storeDown) != storeDown {
-		s.metrics.StoreUp.Set(0)
+		s.cacheMetrics.storeUp.Set(0)
 		s.log.Warn("store unavailable: cache bypassed, counters answer 503 until it is back",
 			zap.String("store", s.store.Name()), zap.String("op", op), zap.Error(err))
 	}
@@ -247,7 +284,7 @@ func (s *Server) watchStore(ctx context.Context, every time.Duration) {
 		}
 		switch {
 		case err == nil && s.storeState.Swap(storeUp) != storeUp:
-			s.metrics.StoreUp.Set(1)
+			s.cacheMetrics.storeUp.Set(1)
 			s.log.Info("store available", zap.String("store", s.store.Name()))
 		case err != nil:
 			s.storeFailed("ping", err)

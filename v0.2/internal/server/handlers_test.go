@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/metrics"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/middleware"
 )
 
@@ -17,7 +17,7 @@ func newTestServer(t testing.TB, pod PodInfo) (*Server, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s := New(Options{
-		Build:    metrics.BuildInfo{Version: "v0.2", Commit: "abc1234", BuildTime: "2026-01-02T03:04:05Z"},
+		Build:    buildinfo.Info{Version: "v0.2", Commit: "abc1234", BuildTime: "2026-01-02T03:04:05Z"},
 		Hostname: "test-host",
 		Pod:      pod,
 		Now:      func() time.Time { return now },

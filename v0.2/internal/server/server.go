@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/metrics"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/middleware"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/source"
@@ -34,7 +36,7 @@ type PodInfo struct {
 // Options are the server's dependencies and settings.
 type Options struct {
 	Logger   *zap.Logger
-	Build    metrics.BuildInfo
+	Build    buildinfo.Info
 	Hostname string
 	Pod      PodInfo
 	// Drain is how long to keep serving after shutdown starts while
@@ -51,8 +53,8 @@ type Options struct {
 	// Source is the slow data source behind the cache; nil means
 	// source.Slow with no latency.
 	Source Source
-	// CacheTTL is how long a cached item lives; 0 means one minute.
-	CacheTTL time.Duration
+	// Cache is the cache section; zero means store.DefaultCacheConfig().
+	Cache store.CacheConfig
 	// StorePingInterval is how often Serve checks the store; 0 means 5s.
 	StorePingInterval time.Duration
 }
@@ -62,7 +64,8 @@ type Options struct {
 type Server struct {
 	opts    Options
 	log     *zap.Logger
-	metrics *metrics.Metrics
+	reg     *prometheus.Registry
+	metrics *metrics.HTTP
 	started time.Time
 	ready   atomic.Bool
 	handler http.Handler
@@ -71,6 +74,8 @@ type Server struct {
 	source     Source
 	flight     singleflight.Group
 	storeState atomic.Int32 // storeUnknown, storeUp or storeDown
+
+	cacheMetrics *cacheMetrics
 }
 
 // New builds a server; it is not ready until Serve runs.
@@ -87,20 +92,23 @@ func New(opts Options) *Server {
 	if opts.Source == nil {
 		opts.Source = source.Slow{}
 	}
-	if opts.CacheTTL == 0 {
-		opts.CacheTTL = time.Minute
+	if opts.Cache == (store.CacheConfig{}) {
+		opts.Cache = store.DefaultCacheConfig()
 	}
 	if opts.StorePingInterval == 0 {
 		opts.StorePingInterval = 5 * time.Second
 	}
+	reg := metrics.NewRegistry(opts.Build)
 	s := &Server{
 		opts:    opts,
 		log:     opts.Logger,
-		metrics: metrics.New(opts.Build),
+		reg:     reg,
+		metrics: metrics.NewHTTP(reg),
 		started: opts.Now(),
 		store:   opts.Store,
 		source:  opts.Source,
 	}
+	s.cacheMetrics = newCacheMetrics(reg)
 	s.handler = s.routes()
 	return s
 }
@@ -141,8 +149,8 @@ func (s *Server) routes() http.Handler {
 
 	r.GET("/health", s.health)
 	r.GET("/ready", s.readiness)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{
-		Registry: s.metrics.Registry, // also count the handler's own errors
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		Registry: s.reg, // also count the handler's own errors
 	})))
 	v1 := r.Group("/api/v1")
 	v1.GET("/hello", s.hello)
@@ -154,7 +162,6 @@ func (s *Server) routes() http.Handler {
 	return r
 }
 
-// ANCHOR: serve
 // Serve serves on ln until ctx is cancelled (SIGTERM in main), then shuts
 // down in the order Kubernetes needs:
 //  1. readiness fails at once. The pod is already marked terminating in its
@@ -212,5 +219,3 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutdown complete")
 	return nil
 }
-
-// ANCHOR_END: serve

@@ -12,16 +12,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// RedisOptions configure the Redis backend.
-type RedisOptions struct {
-	Addr     string
-	Password string
-	DB       int
-	// Timeout bounds dialling and each command. Short on purpose: when Redis
-	// is down, a request should fall back quickly, not hang.
-	Timeout time.Duration
-}
-
 // Redis is the Redis backend. go-redis keeps a connection pool and redials
 // on its own, so after an outage the next command simply works again.
 type Redis struct {
@@ -29,33 +19,39 @@ type Redis struct {
 }
 
 // NewRedis returns a backend; it does not connect until the first command.
-func NewRedis(o RedisOptions) *Redis {
-	return &Redis{c: redis.NewClient(&redis.Options{
-		Addr:        o.Addr,
-		Password:    o.Password,
-		DB:          o.DB,
-		DialTimeout: o.Timeout,
+func NewRedis(c RedisConfig) *Redis { return &Redis{c: NewClient(c)} }
+
+// NewClient is the one go-redis client setup of every binary here: each
+// command is bounded by c.Timeout and retried once at most, so a Redis
+// outage costs a caller one timeout, not a pile of them.
+func NewClient(c RedisConfig) *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Addr:        c.Addr,
+		Password:    c.Password,
+		DB:          c.DB,
+		DialTimeout: c.Timeout,
 		// go-redis retries a failed dial 5 times with a 100 ms pause by
 		// default; during an outage that would add half a second to every
 		// request before it falls back. One attempt, and let the next
-		// request (or the 5 s ping) try again.
+		// request (or the next ping) try again.
 		DialerRetries: 1,
-		ReadTimeout:   o.Timeout,
-		WriteTimeout:  o.Timeout,
-		PoolTimeout:   o.Timeout,
+		ReadTimeout:   c.Timeout,
+		WriteTimeout:  c.Timeout,
+		PoolTimeout:   c.Timeout,
 		// One quick retry covers a connection the server closed while idle
 		// (e.g. after a Redis restart); more would only delay the fallback.
 		MaxRetries: 1,
 		// Maintenance notifications are a Redis Enterprise/Cloud feature;
 		// plain Redis answers the handshake with an error. Skip it.
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-	})}
+	})
 }
 
 // RouteRedisLogs sends go-redis's own log lines (pool dial failures, which
 // it prints with the standard logger to stderr) to zap at debug level: they
-// would break the JSON log stream, and the API already logs each outage once.
-// go-redis keeps the logger in a global, so main calls this once.
+// would break the JSON log stream, and every caller reports the failed
+// command itself. go-redis keeps the logger in a global, so main calls this
+// once.
 func RouteRedisLogs(log *zap.Logger) {
 	redis.SetLogger(redisLogger{log.Named("go-redis").Sugar()})
 }

@@ -15,22 +15,15 @@ import (
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/config"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/flagenv"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/logger"
-	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/metrics"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/server"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/source"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/store"
 )
 
-// Stamped at build time: -ldflags "-X main.version=<version> -X main.commit=... -X main.buildTime=...".
-var (
-	version   = "dev"
-	commit    = "unknown"
-	buildTime = "unknown"
-)
-
-// ANCHOR: main
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -51,18 +44,17 @@ func main() {
 	}
 }
 
-// ANCHOR_END: main
-// ANCHOR: run
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	flags := pflag.NewFlagSet("api", pflag.ContinueOnError)
 	flags.SetOutput(stdout)
 	configFile := flags.String("config", "", "optional config file (YAML, JSON or TOML); JOURNEY_* env vars override it")
 	showVersion := flags.Bool("version", false, "print the version and exit")
-	if err := flags.Parse(args); err != nil {
+	if err := flagenv.Parse(flags, args, getenv, flagenv.Prefix(config.EnvPrefix+"_")); err != nil {
 		return err
 	}
+	build := buildinfo.Get()
 	if *showVersion {
-		_, err := fmt.Fprintf(stdout, "api %s (commit %s, built %s)\n", version, commit, buildTime)
+		_, err := fmt.Fprintln(stdout, build.Line("api"))
 		return err
 	}
 
@@ -76,7 +68,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer func() { _ = log.Sync() }()
 
-	// ANCHOR: store
 	// No Redis configured: keep everything in memory, so the API runs with
 	// nothing installed. Configured: use it, even if it is down right now;
 	// the API serves without the cache until Redis answers.
@@ -89,23 +80,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Info("store: in memory (set JOURNEY_REDIS_ADDR to use Redis)")
 	} else {
 		store.RouteRedisLogs(log)
-		st = store.NewRedis(store.RedisOptions{
-			Addr:     cfg.Redis.Addr,
-			Password: cfg.Redis.Password,
-			DB:       cfg.Redis.DB,
-			Timeout:  cfg.Redis.Timeout,
-		})
+		st = store.NewRedis(cfg.Redis)
 		log.Info("store: redis", zap.String("addr", cfg.Redis.Addr), zap.Int("db", cfg.Redis.DB))
 	}
 	defer func() { _ = st.Close() }()
-	// ANCHOR_END: store
 
 	hostname, _ := os.Hostname()
 	srv := server.New(server.Options{
 		Logger:   log,
-		Build:    metrics.BuildInfo{Version: version, Commit: commit, BuildTime: buildTime},
+		Build:    build,
 		Hostname: hostname,
-		// ANCHOR: downward-api
 		// Injected by the Downward API in k8s/api/deployment.yaml.
 		Pod: server.PodInfo{
 			Name:      getenv("POD_NAME"),
@@ -113,19 +97,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Node:      getenv("NODE_NAME"),
 			IP:        getenv("POD_IP"),
 		},
-		// ANCHOR_END: downward-api
 		Drain:           cfg.Shutdown.Drain,
 		ShutdownTimeout: cfg.Shutdown.Timeout,
 		Store:           st,
 		Source:          source.Slow{Latency: cfg.Source.Latency},
-		CacheTTL:        cfg.Cache.TTL,
-		Work: server.WorkLimits{
-			CPUMaxMS:         cfg.Work.CPU.MaxMS,
-			CPUMaxJobs:       cfg.Work.CPU.MaxJobs,
-			MemoryMaxMB:      cfg.Work.Memory.MaxMB,
-			MemoryMaxSeconds: cfg.Work.Memory.MaxSeconds,
-			MemoryMaxTotalMB: cfg.Work.Memory.MaxTotalMB,
-		},
+		Cache:           cfg.Cache,
+		Work:            cfg.Work,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr())
@@ -133,12 +110,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
 	log.Info("starting api",
-		zap.String("version", version),
-		zap.String("commit", commit),
+		zap.String("version", build.Version),
+		zap.String("commit", build.Commit),
 		zap.String("env", cfg.Env),
 		zap.String("addr", ln.Addr().String()),
 	)
 	return srv.Serve(ctx, ln)
 }
-
-// ANCHOR_END: run

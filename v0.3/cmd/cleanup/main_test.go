@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 
 func TestParseConfig(t *testing.T) {
 	defaults := config{
-		RedisAddr: "redis:6379", RedisTimeout: 2 * time.Second, Retention: 24 * time.Hour,
+		Redis: store.RedisConfig{Addr: "redis:6379", Timeout: 2 * time.Second}, Retention: 24 * time.Hour,
 		Batch: 100, Deadline: 5 * time.Minute,
 	}
 	with := func(f func(c *config)) config { c := defaults; f(&c); return c }
@@ -52,7 +52,7 @@ func TestParseConfig(t *testing.T) {
 				"JOURNEY_REDIS_TIMEOUT": "500ms", "JOURNEY_CLEANUP_RETENTION": "1h", "JOURNEY_CLEANUP_BATCH": "7",
 				"JOURNEY_CLEANUP_DRY_RUN": "true", "JOURNEY_CLEANUP_DEADLINE": "1m",
 			},
-			want: config{RedisAddr: "redis:6379", RedisPassword: "s3cret", RedisDB: 2, RedisTimeout: 500 * time.Millisecond,
+			want: config{Redis: store.RedisConfig{Addr: "redis:6379", Password: "s3cret", DB: 2, Timeout: 500 * time.Millisecond},
 				Retention: time.Hour, Batch: 7, DryRun: true, Deadline: time.Minute},
 		},
 		{
@@ -60,7 +60,7 @@ func TestParseConfig(t *testing.T) {
 			args: []string{"--redis-addr", "flag:6379", "--batch", "50", "--retention", "2h", "--dry-run=false"},
 			env: map[string]string{"JOURNEY_REDIS_ADDR": "env:6379", "JOURNEY_CLEANUP_BATCH": "7",
 				"JOURNEY_CLEANUP_RETENTION": "1h", "JOURNEY_CLEANUP_DRY_RUN": "true"},
-			want: with(func(c *config) { c.RedisAddr, c.Batch, c.Retention = "flag:6379", 50, 2*time.Hour }),
+			want: with(func(c *config) { c.Redis.Addr, c.Batch, c.Retention = "flag:6379", 50, 2*time.Hour }),
 		},
 		{
 			name: "bad-env-ignored-when-flag-given",

@@ -20,17 +20,11 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/buildinfo"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/flagenv"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/loadgen"
 )
 
-// Stamped at build time: -ldflags "-X main.version=<version> -X main.commit=... -X main.buildTime=...".
-var (
-	version   = "dev"
-	commit    = "unknown"
-	buildTime = "unknown"
-)
-
-// ANCHOR: main
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -47,8 +41,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-// ANCHOR_END: main
 
 // config is the command line, parsed.
 type config struct {
@@ -86,11 +78,6 @@ func (r *ratio) Set(s string) error {
 
 func (r *ratio) Type() string { return "ratio" }
 
-// envName maps a flag to its environment variable, JOURNEY_LOADGEN_<FLAG>.
-func envName(flag string) string {
-	return "JOURNEY_LOADGEN_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
-}
-
 const usageHeader = `Usage: loadgen --url URL (--rate N | --concurrency N) [flags]
 
 Sends HTTP requests to URL for --duration and prints a summary on stdout:
@@ -116,7 +103,6 @@ given on the command line wins over its variable.
 Flags:
 `
 
-// ANCHOR: config
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
 	var c config
 	l := &c.Load
@@ -134,31 +120,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	flags.IntVar(&l.MaxInFlight, "max-in-flight", 1000, "open model: requests waiting for an answer at most; scheduled requests beyond it are dropped and counted")
 	flags.DurationVar(&c.Progress, "progress", time.Second, "status line interval on stderr (0 turns it off)")
 	flags.Var(&c.FailOnErrors, "fail-on-errors", "exit 1 if errors/completed is above this ratio (0 = any error), or if nothing succeeded")
-	flags.VisitAll(func(f *pflag.Flag) { f.Usage += fmt.Sprintf(" [env %s]", envName(f.Name)) })
 	flags.BoolVar(&c.Version, "version", false, "print the version and exit")
 	flags.Usage = func() { fmt.Fprint(out, usageHeader+flags.FlagUsages()) }
 
-	if err := flags.Parse(args); err != nil {
+	// A variable marks its flag Changed too, which the model choice reads.
+	if err := flagenv.Parse(flags, args, getenv, flagenv.Prefix("JOURNEY_LOADGEN_")); err != nil {
 		return c, err
-	}
-	if flags.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments %q (loadgen takes only flags; quote a URL that contains & or ?)", flags.Args())
-	}
-	var envErr error
-	flags.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || f.Name == "version" || envErr != nil {
-			return
-		}
-		name := envName(f.Name)
-		if v := getenv(name); v != "" {
-			// flags.Set marks the flag Changed, which the model choice reads.
-			if err := flags.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("env %s=%q: %v", name, v, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return c, envErr
 	}
 	if c.Version {
 		return c, nil
@@ -190,16 +157,13 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	return c, nil
 }
 
-// ANCHOR_END: config
-
-// ANCHOR: run
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
 	if cfg.Version {
-		_, err := fmt.Fprintf(stdout, "loadgen %s (commit %s, built %s)\n", version, commit, buildTime)
+		_, err := fmt.Fprintln(stdout, buildinfo.Get().Line("loadgen"))
 		return err
 	}
 	res, err := loadgen.Run(ctx, cfg.Load, loadgen.Options{
@@ -225,8 +189,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	return nil
 }
-
-// ANCHOR_END: run
 
 // isTerminal reports whether w is a character device such as a terminal,
 // where the status line can rewrite itself; pipes and files get one line

@@ -190,7 +190,7 @@ func TestBinaryRejectsBadInput(t *testing.T) {
 		{name: "tiny-max-record", args: []string{"--max-record-bytes=10"}, wantErr: "--max-record-bytes 10 must be at least 1024"},
 		{name: "bad-env", env: []string{"JOURNEY_POLL_INTERVAL=fast"}, wantErr: `JOURNEY_POLL_INTERVAL="fast"`},
 		{name: "unknown-log-level", args: []string{"--log-level=loud"}, wantErr: "log level"},
-		{name: "stray-argument", args: []string{"extra"}, wantErr: "unexpected arguments: extra"},
+		{name: "stray-argument", args: []string{"extra"}, wantErr: `unexpected arguments ["extra"]`},
 		{name: "corrupt-positions", args: []string{"--positions=CORRUPT"}, wantErr: "delete it to read all logs from the start"},
 	}
 	for _, tt := range tests {

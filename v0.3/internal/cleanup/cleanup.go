@@ -83,7 +83,6 @@ const (
 	DryRunKeyPrefix   = "would unlink stale key: "
 )
 
-// ANCHOR: run
 // Run removes expired events, then stale cache keys. It checks ctx between
 // batches and returns ctx's error when cancelled (e.g. on SIGTERM). Stopping
 // part-way is safe: each batch is idempotent (ZREM / UNLINK of items that are
@@ -107,9 +106,6 @@ func Run(ctx context.Context, rdb redis.Cmdable, o Options) (Result, error) {
 	return res, nil
 }
 
-// ANCHOR_END: run
-
-// ANCHOR: events
 func removeEvents(ctx context.Context, rdb redis.Cmdable, o Options, res *Result) error {
 	// "(" makes the bound exclusive: an event exactly at the cutoff stays.
 	// Scores are Unix milliseconds (store.Event.Score), so is the cutoff.
@@ -159,9 +155,6 @@ func removeEvents(ctx context.Context, rdb redis.Cmdable, o Options, res *Result
 	}
 }
 
-// ANCHOR_END: events
-
-// ANCHOR: keys
 func removeStaleKeys(ctx context.Context, rdb redis.Cmdable, o Options, res *Result) error {
 	// SCAN walks the keyspace a few keys per call; KEYS would block every
 	// other client until it had walked all of it.
@@ -243,8 +236,6 @@ func withoutTTL(ctx context.Context, rdb redis.Cmdable, keys []string) ([]string
 	}
 	return stale, nil
 }
-
-// ANCHOR_END: keys
 
 func toAny(ss []string) []any {
 	out := make([]any, len(ss))

@@ -39,7 +39,6 @@ func members(zs ...redis.Z) []string {
 	return out
 }
 
-// ANCHOR: fixture
 // The mixed fixture: one of everything the job may or may not touch.
 var (
 	evOld48h       = event("old-48h", 48*time.Hour)
@@ -62,8 +61,6 @@ var (
 	otherKeys  = []string{store.VisitsKey, "other:key", "journey:config", "journey:cachex:1"}
 	mixedTotal = append(append(append([]string{store.EventsKey}, staleKeys...), freshKeys...), otherKeys...)
 )
-
-// ANCHOR_END: fixture
 
 func seedMixed(t *testing.T, c *redis.Client) {
 	t.Helper()

@@ -6,11 +6,15 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/source"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/store"
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/work"
 )
 
 // EnvPrefix is the prefix of every environment variable the service reads,
@@ -22,64 +26,30 @@ type Config struct {
 	// Port is the TCP port the HTTP server listens on.
 	Port int `mapstructure:"port"`
 	// Env is "development" (console logs) or "production" (JSON logs).
-	Env string `mapstructure:"env"`
-	Log struct {
-		// Level is one of debug, info, warn, error.
-		Level string `mapstructure:"level"`
-	} `mapstructure:"log"`
-	Shutdown struct {
-		// Drain is how long the server keeps serving after SIGTERM while
-		// readiness already fails, so that Kubernetes can take the pod out of
-		// the Service endpoints before connections are closed.
-		Drain time.Duration `mapstructure:"drain"`
-		// Timeout bounds http.Server.Shutdown after the drain period.
-		Timeout time.Duration `mapstructure:"timeout"`
-	} `mapstructure:"shutdown"`
-	// ANCHOR: redis-config
-	Redis struct {
-		// Addr is host:port of Redis. Empty means no Redis: the API keeps
-		// its cache, counter and events in memory.
-		Addr string `mapstructure:"addr"`
-		// Password comes from a Secret via JOURNEY_REDIS_PASSWORD, never
-		// from the config file (which lives in a ConfigMap).
-		Password string `mapstructure:"password"`
-		DB       int    `mapstructure:"db"`
-		// Timeout bounds dialling and every command, so a Redis outage
-		// slows a request by at most this much before the fallback.
-		Timeout time.Duration `mapstructure:"timeout"`
-	} `mapstructure:"redis"`
-	Cache struct {
-		// TTL is how long a cached item lives.
-		TTL time.Duration `mapstructure:"ttl"`
-	} `mapstructure:"cache"`
-	Source struct {
-		// Latency is how slow the simulated data source is.
-		Latency time.Duration `mapstructure:"latency"`
-	} `mapstructure:"source"`
-	// ANCHOR_END: redis-config
-	// ANCHOR: work-config
-	// Work bounds the load endpoints: whatever a client asks for (a
-	// typo such as mb=2000), one request can never take more than this.
-	Work struct {
-		CPU struct {
-			// MaxMS is the most CPU time (ms) one request may ask for.
-			MaxMS int `mapstructure:"max_ms"`
-			// MaxJobs caps the CPU jobs running at once (more get 429):
-			// each holds an OS thread, and Go aborts at 10,000 threads.
-			MaxJobs int `mapstructure:"max_jobs"`
-		} `mapstructure:"cpu"`
-		Memory struct {
-			// MaxMB is the most one request may allocate.
-			MaxMB int `mapstructure:"max_mb"`
-			// MaxSeconds is the longest it may hold it; below the server's
-			// 30 s write timeout, so the answer always gets out.
-			MaxSeconds int `mapstructure:"max_seconds"`
-			// MaxTotalMB caps all requests together: more is refused (429)
-			// instead of growing towards the container's memory limit.
-			MaxTotalMB int `mapstructure:"max_total_mb"`
-		} `mapstructure:"memory"`
-	} `mapstructure:"work"`
-	// ANCHOR_END: work-config
+	Env      string         `mapstructure:"env"`
+	Log      LogConfig      `mapstructure:"log"`
+	Shutdown ShutdownConfig `mapstructure:"shutdown"`
+	// Each capability owns its section: type, defaults and checks.
+	Redis  store.RedisConfig `mapstructure:"redis"`
+	Cache  store.CacheConfig `mapstructure:"cache"`
+	Source source.Config     `mapstructure:"source"`
+	Work   work.Config       `mapstructure:"work"`
+}
+
+// LogConfig is the log section.
+type LogConfig struct {
+	// Level is one of debug, info, warn, error.
+	Level string `mapstructure:"level"`
+}
+
+// ShutdownConfig is the shutdown section.
+type ShutdownConfig struct {
+	// Drain is how long the server keeps serving after SIGTERM while
+	// readiness already fails, so that Kubernetes can take the pod out of
+	// the Service endpoints before connections are closed.
+	Drain time.Duration `mapstructure:"drain"`
+	// Timeout bounds http.Server.Shutdown after the drain period.
+	Timeout time.Duration `mapstructure:"timeout"`
 }
 
 // Addr is the listen address for the configured port on all interfaces,
@@ -89,35 +59,43 @@ func (c Config) Addr() string { return fmt.Sprintf(":%d", c.Port) }
 // Development reports whether the service runs in development mode.
 func (c Config) Development() bool { return c.Env == "development" }
 
-func setDefaults(v *viper.Viper) {
-	v.SetDefault("port", 8080)
-	v.SetDefault("env", "production")
-	v.SetDefault("log.level", "info")
-	// drain + timeout must stay below the pod's terminationGracePeriodSeconds (30 s).
-	v.SetDefault("shutdown.drain", 5*time.Second)
-	v.SetDefault("shutdown.timeout", 10*time.Second)
-	// Every key needs a default, even an empty one: only known keys are
-	// looked up in the environment.
-	v.SetDefault("redis.addr", "")
-	v.SetDefault("redis.password", "")
-	v.SetDefault("redis.db", 0)
-	v.SetDefault("redis.timeout", 500*time.Millisecond)
-	v.SetDefault("cache.ttl", 60*time.Second)
-	v.SetDefault("source.latency", 100*time.Millisecond)
-	v.SetDefault("work.cpu.max_ms", 1000)
-	v.SetDefault("work.cpu.max_jobs", 1000)
-	v.SetDefault("work.memory.max_mb", 32)
-	v.SetDefault("work.memory.max_seconds", 20)
-	v.SetDefault("work.memory.max_total_mb", 64)
+// Default is the configuration with nothing set: every default, written
+// once here or in the capability that owns the section.
+func Default() Config {
+	return Config{
+		Port: 8080,
+		Env:  "production",
+		Log:  LogConfig{Level: "info"},
+		// drain + timeout must stay below the pod's terminationGracePeriodSeconds (30 s).
+		Shutdown: ShutdownConfig{Drain: 5 * time.Second, Timeout: 10 * time.Second},
+		Redis:    store.DefaultRedisConfig(),
+		Cache:    store.DefaultCacheConfig(),
+		Source:   source.DefaultConfig(),
+		Work:     work.DefaultConfig(),
+	}
 }
 
-// ANCHOR: load
+// setDefaults gives viper every key of Default(): only known keys are
+// looked up in the environment, so each needs a default, even an empty one.
+func setDefaults(v *viper.Viper) error {
+	var m map[string]any
+	if err := mapstructure.Decode(Default(), &m); err != nil {
+		return fmt.Errorf("config defaults: %w", err)
+	}
+	for key, val := range m {
+		v.SetDefault(key, val)
+	}
+	return nil
+}
+
 // Load builds the configuration. file may be empty (no config file); getenv
 // is os.Getenv in production and a map lookup in tests, so tests never touch
 // the process environment.
 func Load(file string, getenv func(string) string) (Config, error) {
 	v := viper.New()
-	setDefaults(v)
+	if err := setDefaults(v); err != nil {
+		return Config{}, err
+	}
 
 	if file != "" {
 		v.SetConfigFile(file)
@@ -159,8 +137,6 @@ func EnvName(key string) string {
 	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
-// ANCHOR_END: load
-
 // Validate reports every invalid value at once, so one run shows all mistakes.
 func (c Config) Validate() error {
 	var errs []string
@@ -183,37 +159,18 @@ func (c Config) Validate() error {
 	if c.Shutdown.Timeout <= 0 {
 		errs = append(errs, fmt.Sprintf("shutdown.timeout %s must be positive", c.Shutdown.Timeout))
 	}
-	if c.Redis.Addr != "" {
-		if _, port, err := net.SplitHostPort(c.Redis.Addr); err != nil || port == "" {
-			errs = append(errs, fmt.Sprintf("redis.addr %q must be host:port", c.Redis.Addr))
+	for _, sec := range []struct {
+		name     string
+		problems []string
+	}{
+		{"redis", c.Redis.Validate()},
+		{"cache", c.Cache.Validate()},
+		{"source", c.Source.Validate()},
+		{"work", c.Work.Validate()},
+	} {
+		for _, p := range sec.problems {
+			errs = append(errs, sec.name+"."+p)
 		}
-	}
-	if c.Redis.DB < 0 || c.Redis.DB > 15 {
-		errs = append(errs, fmt.Sprintf("redis.db %d out of range (0-15)", c.Redis.DB))
-	}
-	if c.Redis.Timeout <= 0 || c.Redis.Timeout > 10*time.Second {
-		errs = append(errs, fmt.Sprintf("redis.timeout %s must be in (0s, 10s]", c.Redis.Timeout))
-	}
-	if c.Cache.TTL < time.Second || c.Cache.TTL > 24*time.Hour {
-		errs = append(errs, fmt.Sprintf("cache.ttl %s must be between 1s and 24h", c.Cache.TTL))
-	}
-	if c.Source.Latency < 0 || c.Source.Latency > 10*time.Second {
-		errs = append(errs, fmt.Sprintf("source.latency %s must be between 0s and 10s", c.Source.Latency))
-	}
-	if c.Work.CPU.MaxMS < 1 || c.Work.CPU.MaxMS > 10000 {
-		errs = append(errs, fmt.Sprintf("work.cpu.max_ms %d out of range (1-10000)", c.Work.CPU.MaxMS))
-	}
-	if c.Work.CPU.MaxJobs < 1 || c.Work.CPU.MaxJobs > 5000 {
-		errs = append(errs, fmt.Sprintf("work.cpu.max_jobs %d out of range (1-5000, well below Go's 10000-thread limit)", c.Work.CPU.MaxJobs))
-	}
-	if c.Work.Memory.MaxMB < 1 || c.Work.Memory.MaxMB > 1024 {
-		errs = append(errs, fmt.Sprintf("work.memory.max_mb %d out of range (1-1024)", c.Work.Memory.MaxMB))
-	}
-	if c.Work.Memory.MaxSeconds < 1 || c.Work.Memory.MaxSeconds > 25 {
-		errs = append(errs, fmt.Sprintf("work.memory.max_seconds %d out of range (1-25, below the 30s write timeout)", c.Work.Memory.MaxSeconds))
-	}
-	if c.Work.Memory.MaxTotalMB < c.Work.Memory.MaxMB || c.Work.Memory.MaxTotalMB > 4096 {
-		errs = append(errs, fmt.Sprintf("work.memory.max_total_mb %d out of range (work.memory.max_mb-4096)", c.Work.Memory.MaxTotalMB))
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid config: " + strings.Join(errs, "; "))

@@ -33,6 +33,10 @@ func TestLoadDefaults(t *testing.T) {
 	if got, want := cfg.Addr(), ":8080"; got != want {
 		t.Errorf("Addr() = %q, want %q", got, want)
 	}
+	// Every key reaches viper from Default(), whatever section owns it.
+	if cfg != Default() {
+		t.Errorf("Load() = %+v, want Default() = %+v", cfg, Default())
+	}
 }
 
 func TestLoadFileThenEnv(t *testing.T) {

@@ -163,7 +163,6 @@ func New(opts Options) (*Collector, error) {
 // Ready reports whether the first directory scan has completed.
 func (c *Collector) Ready() bool { return c.ready.Load() }
 
-// ANCHOR: delivery
 // Run tails files until ctx is cancelled, then writes out everything read,
 // saves the positions and returns nil. It returns an error only when the
 // output or the positions file cannot be written.
@@ -196,8 +195,6 @@ func (c *Collector) Run(ctx context.Context) error {
 		}
 	}
 }
-
-// ANCHOR_END: delivery
 
 func (c *Collector) shutdown() error {
 	if err := c.out.Flush(); err != nil {
@@ -262,7 +259,6 @@ func (c *Collector) cycle(ctx context.Context) (busy bool, err error) {
 		busy = busy || more
 	}
 	c.m.Files.Set(float64(len(c.files) + len(c.retired)))
-	// ANCHOR: flush-then-save
 	if err := c.out.Flush(); err != nil {
 		return false, fmt.Errorf("write records: %w", err)
 	}
@@ -272,7 +268,6 @@ func (c *Collector) cycle(ctx context.Context) (busy bool, err error) {
 			return false, err
 		}
 	}
-	// ANCHOR_END: flush-then-save
 	return busy, nil
 }
 
@@ -312,7 +307,6 @@ func (c *Collector) scan() error {
 		if err != nil {
 			return err
 		}
-		// ANCHOR: rotation
 		old := c.files[path]
 		if old != nil && old.id == id {
 			continue
@@ -330,7 +324,6 @@ func (c *Collector) scan() error {
 				c.retired = append(c.retired, old)
 			}
 		}
-		// ANCHOR_END: rotation
 		t, err := c.open(path, meta)
 		if err != nil {
 			c.log.Warn("cannot open file", zap.String("path", path), zap.Error(err))
@@ -565,7 +558,6 @@ func (c *Collector) readFile(t *tailer) (n int, more bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	// ANCHOR: truncation
 	if fi.Size() < t.readPos {
 		// copytruncate: the file was emptied in place. Lines written between
 		// our last read and the truncation are lost; nothing can recover them.
@@ -574,7 +566,6 @@ func (c *Collector) readFile(t *tailer) (n int, more bool, err error) {
 			zap.Int64("offset", t.readPos), zap.Int64("size", fi.Size()))
 		t.reset()
 	}
-	// ANCHOR_END: truncation
 	for n < readBudget {
 		k, err := t.f.ReadAt(c.readBuf, t.readPos)
 		if k > 0 {
@@ -736,7 +727,6 @@ func (t *tailer) reset() {
 	t.pending = [2]partial{}
 }
 
-// ANCHOR: resume-position
 // position is where a restart resumes: never inside a record.
 func (t *tailer) position() Position {
 	off := t.lineStart
@@ -750,5 +740,3 @@ func (t *tailer) position() Position {
 		Offset: off, EmittedUntil: max(t.emittedUntil, t.lineStart),
 	}
 }
-
-// ANCHOR_END: resume-position

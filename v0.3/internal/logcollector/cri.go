@@ -50,7 +50,6 @@ func (e Entry) Format() []byte {
 
 var errMissingField = errors.New("want \"<time> <stream> <P|F> <content>\"")
 
-// ANCHOR: parse-cri
 // ParseCRI parses one line (without its trailing newline). It follows the
 // kubelet's own parser (pkg/kubelet/kuberuntime/logs): fields are separated
 // by exactly one space and the separator after the tag is required, even
@@ -82,8 +81,6 @@ func ParseCRI(line []byte) (Entry, error) {
 	}
 	return Entry{Time: string(ts), Stream: string(stream), Tag: string(tag), Content: content}, nil
 }
-
-// ANCHOR_END: parse-cri
 
 // truncateForError keeps error messages (and the logs they end up in) short
 // when a line is garbage.

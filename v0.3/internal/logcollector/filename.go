@@ -12,14 +12,11 @@ type FileMeta struct {
 	ContainerID string
 }
 
-// ANCHOR: file-name
 // The kubelet names the symlink <pod>_<namespace>_<container>-<container id>.log.
 // Pod, namespace and container names are DNS names and never contain "_",
 // so the underscores split the name unambiguously; the container name may
 // contain "-", hence the id is matched from the end.
 var fileNameRe = regexp.MustCompile(`^([^_]+)_([^_]+)_([^_]+)-([0-9a-f]{64})\.log$`)
-
-// ANCHOR_END: file-name
 
 // ParseFileName extracts the metadata from a file name (no directory).
 func ParseFileName(name string) (FileMeta, bool) {

@@ -9,7 +9,6 @@ import (
 	"sort"
 )
 
-// ANCHOR: position
 // Position is the saved read state of one file.
 //
 // Offset is where reading resumes: the end of the last complete record, or
@@ -25,8 +24,6 @@ type Position struct {
 	Offset       int64  `json:"offset"`
 	EmittedUntil int64  `json:"emitted_until"`
 }
-
-// ANCHOR_END: position
 
 type positionsFile struct {
 	Version int        `json:"version"`
@@ -71,7 +68,6 @@ func sortPositions(ps []Position) {
 	})
 }
 
-// ANCHOR: save
 // savePositions replaces the positions file atomically: write a temporary
 // file in the same directory, fsync it, rename it over the old one, fsync
 // the directory. A crash at any point leaves either the old or the new file,
@@ -111,5 +107,3 @@ func savePositions(path string, ps []Position) error {
 	}
 	return nil
 }
-
-// ANCHOR_END: save

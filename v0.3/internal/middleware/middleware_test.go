@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -17,12 +18,12 @@ import (
 
 // newRouter builds a router with the production middleware order and a few
 // test routes, including one with a path parameter.
-func newRouter(t *testing.T) (*gin.Engine, *metrics.Metrics, *observer.ObservedLogs) {
+func newRouter(t *testing.T) (*gin.Engine, *metrics.HTTP, *observer.ObservedLogs) {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	core, logs := observer.New(zap.DebugLevel)
 	log := zap.New(core)
-	m := metrics.New(metrics.BuildInfo{Version: "test"})
+	m := metrics.NewHTTP(prometheus.NewRegistry())
 	r := gin.New()
 	r.Use(RequestID(), Metrics(m), AccessLog(log, "/probe"), Recovery(log))
 	r.GET("/items/:id", func(c *gin.Context) { c.String(http.StatusOK, c.Param("id")) })

@@ -39,7 +39,7 @@ func do(s *Server, method, target string) *httptest.ResponseRecorder {
 func newRedisStore(t *testing.T, srv *redistest.Server) *store.Redis {
 	t.Helper()
 	store.RouteRedisLogs(zap.NewNop())
-	st := store.NewRedis(store.RedisOptions{Addr: srv.Addr, Password: srv.Password, Timeout: 500 * time.Millisecond})
+	st := store.NewRedis(store.RedisConfig{Addr: srv.Addr, Password: srv.Password, Timeout: 500 * time.Millisecond})
 	t.Cleanup(func() { _ = st.Close() })
 	return st
 }
@@ -53,7 +53,7 @@ func backends(t *testing.T, test func(t *testing.T, st Store)) {
 func TestDataCacheAside(t *testing.T) {
 	backends(t, func(t *testing.T, st Store) {
 		src := &countingSource{}
-		s := New(Options{Store: st, Source: src, CacheTTL: time.Second})
+		s := New(Options{Store: st, Source: src, Cache: store.CacheConfig{TTL: time.Second}})
 
 		var bodies []string
 		for i, want := range []string{"MISS", "HIT", "HIT"} {
@@ -85,13 +85,13 @@ func TestDataCacheAside(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if got := testutil.ToFloat64(s.metrics.CacheRequests.WithLabelValues("hit")); got < 2 {
+		if got := testutil.ToFloat64(s.cacheMetrics.requests.WithLabelValues("hit")); got < 2 {
 			t.Errorf("cache_requests_total{result=hit} = %v, want >= 2", got)
 		}
-		if got := testutil.ToFloat64(s.metrics.CacheRequests.WithLabelValues("miss")); got < 3 {
+		if got := testutil.ToFloat64(s.cacheMetrics.requests.WithLabelValues("miss")); got < 3 {
 			t.Errorf("cache_requests_total{result=miss} = %v, want >= 3", got)
 		}
-		if got := testutil.ToFloat64(s.metrics.CacheRequests.WithLabelValues("error")); got != 0 {
+		if got := testutil.ToFloat64(s.cacheMetrics.requests.WithLabelValues("error")); got != 0 {
 			t.Errorf("cache_requests_total{result=error} = %v, want 0", got)
 		}
 	})
@@ -99,7 +99,7 @@ func TestDataCacheAside(t *testing.T) {
 
 func TestDataRedisEntryHasTTL(t *testing.T) {
 	srv := redistest.Start(t)
-	s := New(Options{Store: newRedisStore(t, srv), CacheTTL: 90 * time.Second})
+	s := New(Options{Store: newRedisStore(t, srv), Cache: store.CacheConfig{TTL: 90 * time.Second}})
 	if rec := do(s, http.MethodGet, "/api/v1/data/ttl-check"); rec.Code != http.StatusOK {
 		t.Fatalf("status = %d, want 200", rec.Code)
 	}
@@ -201,13 +201,13 @@ func TestRedisOutage(t *testing.T) {
 	if rec := do(s, http.MethodGet, "/api/v1/hello"); rec.Code != http.StatusOK {
 		t.Errorf("during the outage: hello = %d, want 200", rec.Code)
 	}
-	if got := testutil.ToFloat64(s.metrics.CacheRequests.WithLabelValues("error")); got < 1 {
+	if got := testutil.ToFloat64(s.cacheMetrics.requests.WithLabelValues("error")); got < 1 {
 		t.Errorf("cache_requests_total{result=error} = %v, want >= 1", got)
 	}
-	if got := testutil.ToFloat64(s.metrics.StoreErrors.WithLabelValues("record_visit")); got < 1 {
+	if got := testutil.ToFloat64(s.cacheMetrics.storeErrors.WithLabelValues("record_visit")); got < 1 {
 		t.Errorf("store_errors_total{op=record_visit} = %v, want >= 1", got)
 	}
-	waitFor(t, "store_up 0", func() bool { return testutil.ToFloat64(s.metrics.StoreUp) == 0 })
+	waitFor(t, "store_up 0", func() bool { return testutil.ToFloat64(s.cacheMetrics.storeUp) == 0 })
 
 	srv.Start(t)
 
@@ -215,7 +215,7 @@ func TestRedisOutage(t *testing.T) {
 	waitFor(t, "POST visits 200 after Redis is back", func() bool {
 		return do(s, http.MethodPost, "/api/v1/visits").Code == http.StatusOK
 	})
-	waitFor(t, "store_up 1", func() bool { return testutil.ToFloat64(s.metrics.StoreUp) == 1 })
+	waitFor(t, "store_up 1", func() bool { return testutil.ToFloat64(s.cacheMetrics.storeUp) == 1 })
 	do(s, http.MethodGet, "/api/v1/data/b")
 	if got := do(s, http.MethodGet, "/api/v1/data/b").Header().Get("X-Cache"); got != "HIT" {
 		t.Errorf("after recovery: X-Cache = %q, want HIT (cache in use again)", got)
@@ -286,10 +286,10 @@ func TestDataClientGoneIsNotACacheError(t *testing.T) {
 	if rec.Code != StatusClientClosedRequest {
 		t.Errorf("status = %d, want %d (client closed request)", rec.Code, StatusClientClosedRequest)
 	}
-	if got := testutil.ToFloat64(s.metrics.CacheRequests.WithLabelValues("error")); got != 0 {
+	if got := testutil.ToFloat64(s.cacheMetrics.requests.WithLabelValues("error")); got != 0 {
 		t.Errorf("cache_requests_total{result=error} = %v, want 0", got)
 	}
-	if got := testutil.CollectAndCount(s.metrics.StoreErrors); got != 0 {
+	if got := testutil.CollectAndCount(s.cacheMetrics.storeErrors); got != 0 {
 		t.Errorf("store_errors_total series = %d, want 0", got)
 	}
 }

@@ -33,7 +33,6 @@ type StoreStatus struct {
 	Up      bool   `json:"up"`
 }
 
-// ANCHOR: probes
 // health is the liveness probe: it answers as long as the process can serve
 // HTTP at all. It checks no dependency on purpose: a failing liveness probe
 // restarts the container, which never fixes a dependency outage.
@@ -58,14 +57,11 @@ func (s *Server) readiness(c *gin.Context) {
 	c.JSON(http.StatusOK, StatusBody{Status: "ready", Store: st})
 }
 
-// ANCHOR_END: probes
-
 // HelloBody is the body of /api/v1/hello.
 type HelloBody struct {
 	Message string `json:"message"`
 }
 
-// ANCHOR: hello
 func (s *Server) hello(c *gin.Context) {
 	name := c.Query("name")
 	if name == "" {
@@ -94,8 +90,6 @@ func ValidateName(name string) error {
 	}
 	return nil
 }
-
-// ANCHOR_END: hello
 
 // InfoBody is the body of /api/v1/info.
 type InfoBody struct {

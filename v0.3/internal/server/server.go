@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/buildinfo"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/metrics"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/middleware"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/source"
@@ -35,7 +37,7 @@ type PodInfo struct {
 // Options are the server's dependencies and settings.
 type Options struct {
 	Logger   *zap.Logger
-	Build    metrics.BuildInfo
+	Build    buildinfo.Info
 	Hostname string
 	Pod      PodInfo
 	// Drain is how long to keep serving after shutdown starts while
@@ -52,12 +54,12 @@ type Options struct {
 	// Source is the slow data source behind the cache; nil means
 	// source.Slow with no latency.
 	Source Source
-	// CacheTTL is how long a cached item lives; 0 means one minute.
-	CacheTTL time.Duration
+	// Cache is the cache section; zero means store.DefaultCacheConfig().
+	Cache store.CacheConfig
 	// StorePingInterval is how often Serve checks the store; 0 means 5s.
 	StorePingInterval time.Duration
-	// Work bounds the load endpoints; zero fields take the config defaults.
-	Work WorkLimits
+	// Work bounds the load endpoints; zero means work.DefaultConfig().
+	Work work.Config
 }
 
 // Server is the API service. Handlers are its methods, so each test gets an
@@ -65,7 +67,8 @@ type Options struct {
 type Server struct {
 	opts    Options
 	log     *zap.Logger
-	metrics *metrics.Metrics
+	reg     *prometheus.Registry
+	metrics *metrics.HTTP
 	started time.Time
 	ready   atomic.Bool
 	handler http.Handler
@@ -75,10 +78,13 @@ type Server struct {
 	flight     singleflight.Group
 	storeState atomic.Int32 // storeUnknown, storeUp or storeDown
 
-	memory   *work.Memory
-	cpuJobs  atomic.Int64    // running CPU jobs, each on its own OS thread
-	workCtx  context.Context // cancelled when the drain is over
-	stopWork context.CancelFunc
+	cacheMetrics *cacheMetrics
+
+	memory      *work.Memory
+	workMetrics *workMetrics
+	cpuJobs     atomic.Int64    // running CPU jobs, each on its own OS thread
+	workCtx     context.Context // cancelled when the drain is over
+	stopWork    context.CancelFunc
 }
 
 // New builds a server; it is not ready until Serve runs.
@@ -95,24 +101,29 @@ func New(opts Options) *Server {
 	if opts.Source == nil {
 		opts.Source = source.Slow{}
 	}
-	if opts.CacheTTL == 0 {
-		opts.CacheTTL = time.Minute
+	if opts.Cache == (store.CacheConfig{}) {
+		opts.Cache = store.DefaultCacheConfig()
 	}
 	if opts.StorePingInterval == 0 {
 		opts.StorePingInterval = 5 * time.Second
 	}
-	opts.Work = opts.Work.withDefaults()
+	if opts.Work == (work.Config{}) {
+		opts.Work = work.DefaultConfig()
+	}
+	reg := metrics.NewRegistry(opts.Build)
 	s := &Server{
 		opts:    opts,
 		log:     opts.Logger,
-		metrics: metrics.New(opts.Build),
+		reg:     reg,
+		metrics: metrics.NewHTTP(reg),
 		started: opts.Now(),
 		store:   opts.Store,
 		source:  opts.Source,
-		memory:  work.NewMemory(int64(opts.Work.MemoryMaxTotalMB) << 20),
+		memory:  work.NewMemory(int64(opts.Work.Memory.MaxTotalMB) << 20),
 	}
+	s.cacheMetrics = newCacheMetrics(reg)
+	s.workMetrics = newWorkMetrics(reg, func() float64 { return float64(s.memory.InUse()) })
 	s.workCtx, s.stopWork = context.WithCancel(context.Background())
-	s.metrics.RegisterWorkMemory(func() float64 { return float64(s.memory.InUse()) })
 	s.handler = s.routes()
 	return s
 }
@@ -153,8 +164,8 @@ func (s *Server) routes() http.Handler {
 
 	r.GET("/health", s.health)
 	r.GET("/ready", s.readiness)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{
-		Registry: s.metrics.Registry, // also count the handler's own errors
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		Registry: s.reg, // also count the handler's own errors
 	})))
 	v1 := r.Group("/api/v1")
 	v1.GET("/hello", s.hello)
@@ -168,7 +179,6 @@ func (s *Server) routes() http.Handler {
 	return r
 }
 
-// ANCHOR: serve
 // Serve serves on ln until ctx is cancelled (SIGTERM in main), then shuts
 // down in the order Kubernetes needs:
 //  1. readiness fails at once. The pod is already marked terminating in its
@@ -227,26 +237,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("shutdown complete")
 	return nil
-}
-
-// ANCHOR_END: serve
-
-// withDefaults fills zero limits with the config defaults (configs/api.yaml).
-func (w WorkLimits) withDefaults() WorkLimits {
-	if w.CPUMaxMS == 0 {
-		w.CPUMaxMS = 1000
-	}
-	if w.CPUMaxJobs == 0 {
-		w.CPUMaxJobs = 1000
-	}
-	if w.MemoryMaxMB == 0 {
-		w.MemoryMaxMB = 32
-	}
-	if w.MemoryMaxSeconds == 0 {
-		w.MemoryMaxSeconds = 20
-	}
-	if w.MemoryMaxTotalMB == 0 {
-		w.MemoryMaxTotalMB = 64
-	}
-	return w
 }

@@ -9,18 +9,39 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/middleware"
 	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/work"
 )
 
-// WorkLimits bound /api/v1/work/*; config.Config.Work fills them.
-type WorkLimits struct {
-	CPUMaxMS         int
-	CPUMaxJobs       int
-	MemoryMaxMB      int
-	MemoryMaxSeconds int
-	MemoryMaxTotalMB int
+// workMetrics show the load jobs: how many, how they ended, what they used.
+type workMetrics struct {
+	// requests counts /api/v1/work/* jobs by kind (cpu, memory) and result
+	// (done, cancelled, rejected, busy, starved).
+	requests *prometheus.CounterVec
+	// cpuSeconds is the CPU time finished CPU jobs used.
+	cpuSeconds prometheus.Counter
+}
+
+// newWorkMetrics registers the job metrics and a gauge of the bytes the
+// memory jobs hold right now, read from memoryInUse at scrape time.
+func newWorkMetrics(reg prometheus.Registerer, memoryInUse func() float64) *workMetrics {
+	m := &workMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "work_requests_total",
+			Help: "Load-generating jobs by kind (cpu, memory) and result (done, cancelled, rejected, busy, starved).",
+		}, []string{"kind", "result"}),
+		cpuSeconds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "work_cpu_seconds_total",
+			Help: "CPU seconds used by finished CPU jobs.",
+		}),
+	}
+	reg.MustRegister(m.requests, m.cpuSeconds, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "work_memory_bytes",
+		Help: "Bytes held by running memory jobs.",
+	}, memoryInUse))
+	return m
 }
 
 // cpuMaxWall bounds a CPU job's wall-clock time below the server's 30 s
@@ -67,7 +88,7 @@ func (s *Server) jobContext(c *gin.Context) (context.Context, context.CancelFunc
 
 // jobFailed answers a job that ended early.
 func (s *Server) jobFailed(c *gin.Context, ctx context.Context, kind string) {
-	s.metrics.WorkRequests.WithLabelValues(kind, "cancelled").Inc()
+	s.workMetrics.requests.WithLabelValues(kind, "cancelled").Inc()
 	if errors.Is(context.Cause(ctx), errShuttingDown) {
 		middleware.AbortWithError(c, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; retry")
 		return
@@ -76,25 +97,24 @@ func (s *Server) jobFailed(c *gin.Context, ctx context.Context, kind string) {
 }
 
 // ANCHOR_END: job-context
-// ANCHOR: work-cpu
 // workCPU serves GET /api/v1/work/cpu?ms=: a computation that uses ms
 // milliseconds of CPU time (default 100, at most work.cpu.max_ms), the load
 // a CPU-based HPA reacts to. took_ms in the answer is the wall time: it
 // grows when the pod is throttled at its CPU limit.
 func (s *Server) workCPU(c *gin.Context) {
-	ms, ok := intParam(c, "ms", 100, s.opts.Work.CPUMaxMS)
+	ms, ok := intParam(c, "ms", 100, s.opts.Work.CPU.MaxMS)
 	if !ok {
-		s.metrics.WorkRequests.WithLabelValues("cpu", "rejected").Inc()
+		s.workMetrics.requests.WithLabelValues("cpu", "rejected").Inc()
 		return
 	}
 	// Each running job holds an OS thread (BurnCPU locks it), and the Go
 	// runtime aborts the process at 10,000 threads: refuse beyond the cap
 	// instead of letting a flood of requests crash the pod.
-	if s.cpuJobs.Add(1) > int64(s.opts.Work.CPUMaxJobs) {
+	if s.cpuJobs.Add(1) > int64(s.opts.Work.CPU.MaxJobs) {
 		s.cpuJobs.Add(-1)
-		s.metrics.WorkRequests.WithLabelValues("cpu", "busy").Inc()
+		s.workMetrics.requests.WithLabelValues("cpu", "busy").Inc()
 		middleware.AbortWithError(c, http.StatusTooManyRequests, "cpu_busy",
-			fmt.Sprintf("%d CPU jobs are already running, the most this pod takes at once; retry later", s.opts.Work.CPUMaxJobs))
+			fmt.Sprintf("%d CPU jobs are already running, the most this pod takes at once; retry later", s.opts.Work.CPU.MaxJobs))
 		return
 	}
 	defer s.cpuJobs.Add(-1)
@@ -105,7 +125,7 @@ func (s *Server) workCPU(c *gin.Context) {
 	took := time.Since(start)
 	switch {
 	case errors.Is(err, work.ErrStarved):
-		s.metrics.WorkRequests.WithLabelValues("cpu", "starved").Inc()
+		s.workMetrics.requests.WithLabelValues("cpu", "starved").Inc()
 		middleware.AbortWithError(c, http.StatusServiceUnavailable, "cpu_starved",
 			fmt.Sprintf("could not get %d ms of CPU within %s: the pod is overloaded", ms, cpuMaxWall))
 		return
@@ -113,26 +133,23 @@ func (s *Server) workCPU(c *gin.Context) {
 		s.jobFailed(c, ctx, "cpu")
 		return
 	}
-	s.metrics.WorkCPUSeconds.Add(float64(ms) / 1000)
-	s.metrics.WorkRequests.WithLabelValues("cpu", "done").Inc()
+	s.workMetrics.cpuSeconds.Add(float64(ms) / 1000)
+	s.workMetrics.requests.WithLabelValues("cpu", "done").Inc()
 	c.JSON(http.StatusOK, WorkBody{Kind: "cpu", MS: ms, Hashes: hashes, TookMS: msOf(took), Pod: s.opts.Pod.Name})
 }
 
-// ANCHOR_END: work-cpu
-
-// ANCHOR: work-memory
 // workMemory serves GET /api/v1/work/memory?mb=&seconds=: hold mb MiB
 // (default 16) for seconds (default 10), within per-request bounds and a
 // budget shared by all requests (429 when it is used up).
 func (s *Server) workMemory(c *gin.Context) {
-	mb, ok := intParam(c, "mb", min(16, s.opts.Work.MemoryMaxMB), s.opts.Work.MemoryMaxMB)
+	mb, ok := intParam(c, "mb", min(16, s.opts.Work.Memory.MaxMB), s.opts.Work.Memory.MaxMB)
 	if !ok {
-		s.metrics.WorkRequests.WithLabelValues("memory", "rejected").Inc()
+		s.workMetrics.requests.WithLabelValues("memory", "rejected").Inc()
 		return
 	}
-	secs, ok := intParam(c, "seconds", min(10, s.opts.Work.MemoryMaxSeconds), s.opts.Work.MemoryMaxSeconds)
+	secs, ok := intParam(c, "seconds", min(10, s.opts.Work.Memory.MaxSeconds), s.opts.Work.Memory.MaxSeconds)
 	if !ok {
-		s.metrics.WorkRequests.WithLabelValues("memory", "rejected").Inc()
+		s.workMetrics.requests.WithLabelValues("memory", "rejected").Inc()
 		return
 	}
 	ctx, done := s.jobContext(c)
@@ -141,18 +158,16 @@ func (s *Server) workMemory(c *gin.Context) {
 	err := s.memory.Hold(ctx, int64(mb)<<20, time.Duration(secs)*time.Second)
 	switch {
 	case errors.Is(err, work.ErrBusy):
-		s.metrics.WorkRequests.WithLabelValues("memory", "busy").Inc()
+		s.workMetrics.requests.WithLabelValues("memory", "busy").Inc()
 		middleware.AbortWithError(c, http.StatusTooManyRequests, "memory_busy",
-			fmt.Sprintf("running memory jobs already hold up to the %d MiB budget; retry later", s.opts.Work.MemoryMaxTotalMB))
+			fmt.Sprintf("running memory jobs already hold up to the %d MiB budget; retry later", s.opts.Work.Memory.MaxTotalMB))
 		return
 	case err != nil:
 		s.jobFailed(c, ctx, "memory")
 		return
 	}
-	s.metrics.WorkRequests.WithLabelValues("memory", "done").Inc()
+	s.workMetrics.requests.WithLabelValues("memory", "done").Inc()
 	c.JSON(http.StatusOK, WorkBody{Kind: "memory", MB: mb, Seconds: secs, TookMS: msOf(time.Since(start)), Pod: s.opts.Pod.Name})
 }
-
-// ANCHOR_END: work-memory
 
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.3/journey/internal/work"
 )
 
 func TestWorkBounds(t *testing.T) {
@@ -42,7 +44,9 @@ func TestWorkBounds(t *testing.T) {
 }
 
 func TestWorkMemoryBudgetIs429(t *testing.T) {
-	s := New(Options{Work: WorkLimits{MemoryMaxMB: 32, MemoryMaxTotalMB: 48}})
+	limits := work.DefaultConfig()
+	limits.Memory.MaxMB, limits.Memory.MaxTotalMB = 32, 48
+	s := New(Options{Work: limits})
 	first := make(chan int, 1)
 	go func() { first <- do(s, http.MethodGet, "/api/v1/work/memory?mb=32&seconds=3").Code }()
 	waitFor(t, "the first job to hold its memory", func() bool { return s.memory.InUse() == 32<<20 })
@@ -53,7 +57,7 @@ func TestWorkMemoryBudgetIs429(t *testing.T) {
 	if code := <-first; code != http.StatusOK {
 		t.Errorf("first job = %d, want 200", code)
 	}
-	if got := testutil.ToFloat64(s.metrics.WorkRequests.WithLabelValues("memory", "busy")); got != 1 {
+	if got := testutil.ToFloat64(s.workMetrics.requests.WithLabelValues("memory", "busy")); got != 1 {
 		t.Errorf("work_requests_total{kind=memory,result=busy} = %v, want 1", got)
 	}
 }
@@ -62,7 +66,9 @@ func TestWorkMemoryBudgetIs429(t *testing.T) {
 // CPUMaxJobs running at once a request is refused, and the slot is free
 // again when the job ends.
 func TestWorkCPUJobsCapIs429(t *testing.T) {
-	s := New(Options{Work: WorkLimits{CPUMaxJobs: 1}})
+	limits := work.DefaultConfig()
+	limits.CPU.MaxJobs = 1
+	s := New(Options{Work: limits})
 	first := make(chan int, 1)
 	go func() { first <- do(s, http.MethodGet, "/api/v1/work/cpu?ms=1000").Code }()
 	waitFor(t, "the first CPU job to start", func() bool { return s.cpuJobs.Load() == 1 })
@@ -73,7 +79,7 @@ func TestWorkCPUJobsCapIs429(t *testing.T) {
 	if code := <-first; code != http.StatusOK {
 		t.Errorf("first job = %d, want 200", code)
 	}
-	if got := testutil.ToFloat64(s.metrics.WorkRequests.WithLabelValues("cpu", "busy")); got != 1 {
+	if got := testutil.ToFloat64(s.workMetrics.requests.WithLabelValues("cpu", "busy")); got != 1 {
 		t.Errorf("work_requests_total{kind=cpu,result=busy} = %v, want 1", got)
 	}
 	if n := s.cpuJobs.Load(); n != 0 {
@@ -116,7 +122,7 @@ func TestWorkStopsWhenTheClientLeaves(t *testing.T) {
 			if strings.Contains(target, "memory") {
 				kind = "memory"
 			}
-			if got := testutil.ToFloat64(s.metrics.WorkRequests.WithLabelValues(kind, "cancelled")); got != 1 {
+			if got := testutil.ToFloat64(s.workMetrics.requests.WithLabelValues(kind, "cancelled")); got != 1 {
 				t.Errorf("work_requests_total{kind=%s,result=cancelled} = %v, want 1", kind, got)
 			}
 		})

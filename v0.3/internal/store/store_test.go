@@ -51,7 +51,7 @@ func TestMemoryCacheIsBounded(t *testing.T) {
 func TestRedisEventsAreCappedAndTolerateForeignMembers(t *testing.T) {
 	srv := redistest.Start(t)
 	RouteRedisLogs(zap.NewNop())
-	r := NewRedis(RedisOptions{Addr: srv.Addr, Password: srv.Password, Timeout: time.Second})
+	r := NewRedis(RedisConfig{Addr: srv.Addr, Password: srv.Password, Timeout: time.Second})
 	defer r.Close()
 	ctx := context.Background()
 	c := srv.Client(t)
@@ -85,7 +85,7 @@ func TestRedisEventsAreCappedAndTolerateForeignMembers(t *testing.T) {
 func TestRedisWrongPasswordIsAnError(t *testing.T) {
 	srv := redistest.Start(t)
 	RouteRedisLogs(zap.NewNop())
-	r := NewRedis(RedisOptions{Addr: srv.Addr, Password: "wrong", Timeout: time.Second})
+	r := NewRedis(RedisConfig{Addr: srv.Addr, Password: "wrong", Timeout: time.Second})
 	defer r.Close()
 	if _, err := r.Visits(context.Background()); err == nil {
 		t.Error("Visits with a wrong password = nil error, want an auth error")

@@ -11,13 +11,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cloudnative-go-journey/cloudnative-go-journey/v0.2/journey/internal/buildinfo"
 )
 
-// Version is what the test builds are stamped with (main.version).
+// Version is what the test builds are stamped with (buildinfo's version).
 const Version = "v0.2-test"
 
 // Main builds the command in the working directory (the cmd/<name> package
@@ -33,8 +36,9 @@ func Main(m *testing.M, name string, binary *string, buildArgs ...string) int {
 	defer os.RemoveAll(dir)
 	*binary = filepath.Join(dir, name)
 	args := append([]string{"build"}, buildArgs...)
-	args = append(args, "-o", *binary,
-		"-ldflags", "-X main.version="+Version+" -X main.commit=deadbee -X main.buildTime=2026-01-01T00:00:00Z", ".")
+	bi := reflect.TypeFor[buildinfo.Info]().PkgPath()
+	args = append(args, "-o", *binary, "-ldflags",
+		"-X "+bi+".version="+Version+" -X "+bi+".commit=deadbee -X "+bi+".buildTime=2026-01-01T00:00:00Z", ".")
 	build := exec.Command("go", args...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
