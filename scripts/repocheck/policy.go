@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -114,6 +115,9 @@ func containerPolicy(who string, c corev1.Container, psc *corev1.PodSecurityCont
 			add("missing resources.%s %s", kind.name, strings.Join(missing, " and "))
 		}
 	}
+	if m := goMemLimitProblem(c); m != "" {
+		add("%s", m)
+	}
 	if probes {
 		if c.LivenessProbe == nil {
 			add("missing livenessProbe")
@@ -177,4 +181,57 @@ func imageProblem(img string) string {
 		return fmt.Sprintf("image %s uses :latest (pin a version)", img)
 	}
 	return ""
+}
+
+// goMemLimitHeadroom is the share of limits.memory GOMEMLIMIT may take: the
+// Go GC guide leaves 5-10% for memory the limit does not cover.
+const goMemLimitHeadroom = 0.95
+
+// goMemLimitProblem checks a GOMEMLIMIT env var against the container's
+// memory limit: it must be a literal below it with headroom. A
+// resourceFieldRef to limits.memory sets it to 100%, where the GC reacts
+// only at the OOM line.
+func goMemLimitProblem(c corev1.Container) string {
+	for _, e := range c.Env {
+		if e.Name != "GOMEMLIMIT" {
+			continue
+		}
+		if e.ValueFrom != nil {
+			return "GOMEMLIMIT comes from valueFrom (100% of the limit at best); set a literal with headroom, e.g. 90% of limits.memory"
+		}
+		limit, ok := c.Resources.Limits[corev1.ResourceMemory]
+		if !ok {
+			return "GOMEMLIMIT set without a memory limit"
+		}
+		v, err := parseGoMemLimit(e.Value)
+		if err != nil {
+			return fmt.Sprintf("GOMEMLIMIT %q: %v", e.Value, err)
+		}
+		if max := float64(limit.Value()) * goMemLimitHeadroom; float64(v) > max {
+			return fmt.Sprintf("GOMEMLIMIT %s is above %.0f%% of limits.memory %s: leave headroom for non-heap memory",
+				e.Value, goMemLimitHeadroom*100, limit.String())
+		}
+	}
+	return ""
+}
+
+// parseGoMemLimit parses GOMEMLIMIT's syntax: an integer with an optional
+// B, KiB, MiB, GiB or TiB suffix (runtime/debug.SetMemoryLimit's units).
+func parseGoMemLimit(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive integer with an optional B, KiB, MiB, GiB or TiB suffix")
+	}
+	return n * mult, nil
 }

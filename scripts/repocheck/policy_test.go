@@ -142,3 +142,44 @@ func TestWorkloadPolicyRunsAsRootException(t *testing.T) {
 		})
 	}
 }
+
+func TestGoMemLimitPolicy(t *testing.T) {
+	env := func(lines string) string {
+		return strings.Replace(strings.Replace(rootDaemonSet, "ANNOTATIONS\n", `      annotations:
+        cloudnative-go-journey/runs-as-root: "reads root-owned 0640 log files on the node"
+`, 1), "          resources:", "          env:\n"+lines+"          resources:", 1)
+	}
+	tests := []struct {
+		name, env, want string
+	}{
+		{"headroom-ok", "            - {name: GOMEMLIMIT, value: 57MiB}\n", ""},
+		{"no-headroom", "            - {name: GOMEMLIMIT, value: 64MiB}\n", "GOMEMLIMIT 64MiB is above 95% of limits.memory 64Mi"},
+		{"from-field-ref", "            - name: GOMEMLIMIT\n              valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: \"1\"}}\n", "GOMEMLIMIT comes from valueFrom"},
+		{"bad-syntax", "            - {name: GOMEMLIMIT, value: 57Mi}\n", `GOMEMLIMIT "57Mi": want a positive integer`},
+		{"bytes-ok", "            - {name: GOMEMLIMIT, value: \"50000000\"}\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs := policyMessages(t, env(tt.env))
+			if tt.want == "" {
+				if len(msgs) > 0 {
+					t.Errorf("got %q, want no problems", msgs)
+				}
+				return
+			}
+			if !strings.Contains(strings.Join(msgs, "\n"), tt.want) {
+				t.Errorf("got %q, want a message containing %q", msgs, tt.want)
+			}
+		})
+	}
+}
+
+// policyMessages decodes doc strictly and returns its workload policy problems.
+func policyMessages(t *testing.T, doc string) []string {
+	t.Helper()
+	obj, _, err := strictCodec.Decode([]byte(doc), nil, nil)
+	if err != nil {
+		t.Fatalf("fixture does not decode: %v\n%s", err, doc)
+	}
+	return workloadPolicy(obj)
+}
