@@ -148,13 +148,15 @@ func TestClosedModelCountsMatchServer(t *testing.T) {
 	}
 }
 
-// TestPercentilesOfKnownDistribution: 7 of every 10 requests take 10ms,
-// 3 take 50ms. So p50 is a fast one and p90/p99 slow ones. Latency can
-// only be longer than the server's sleep, never shorter: the lower bounds
-// are exact, the upper bounds leave room for a busy machine.
+// TestPercentilesOfKnownDistribution: 7 of every 10 requests take 5ms, 3
+// take 150ms. So p50 is a fast one and p90/p99 slow ones. Latency can only
+// be longer than the server's sleep, never shorter: the lower bounds are
+// exact. How much longer depends on how busy the machine is, so the only
+// upper bound is the gap between the two kinds (145ms), which a loaded
+// 2-core machine does not close.
 func TestPercentilesOfKnownDistribution(t *testing.T) {
 	t.Parallel()
-	const fast, slow = 10 * time.Millisecond, 50 * time.Millisecond
+	const fast, slow = 5 * time.Millisecond, 150 * time.Millisecond
 	srv := newServer(t, func(n int64, _ http.ResponseWriter, _ *http.Request) {
 		if n%10 < 3 {
 			time.Sleep(slow)
@@ -172,19 +174,19 @@ func TestPercentilesOfKnownDistribution(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := mustRun(t, context.Background(), tt.cfg)
-			if res.OK < 50 {
-				t.Fatalf("ok = %d, want >= 50 samples", res.OK)
+			if res.OK < 30 {
+				t.Fatalf("ok = %d, want >= 30 samples", res.OK)
 			}
 			p50, p90, p99, mx := res.Latency.Quantile(0.5), res.Latency.Quantile(0.9), res.Latency.Quantile(0.99), res.Latency.Max()
-			if p50 < fast || p50 >= slow-5*time.Millisecond {
-				t.Errorf("p50 = %s, want in [%s, %s): the fast 70%%", p50, fast, slow-5*time.Millisecond)
+			if p50 < fast || p50 >= slow {
+				t.Errorf("p50 = %s, want in [%s, %s): the fast 70%%", p50, fast, slow)
 			}
 			for _, p := range []struct {
 				name string
 				got  time.Duration
 			}{{"p90", p90}, {"p99", p99}, {"max", mx}} {
-				if p.got < slow || p.got > slow+200*time.Millisecond {
-					t.Errorf("%s = %s, want in [%s, %s]: the slow 30%%", p.name, p.got, slow, slow+200*time.Millisecond)
+				if p.got < slow {
+					t.Errorf("%s = %s, want >= %s: the slow 30%%", p.name, p.got, slow)
 				}
 			}
 			if res.Latency.Min() < fast {
@@ -504,14 +506,20 @@ func TestConnectionsAreReused(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	res := mustRun(t, context.Background(), closed(srv.URL, workers, 300*time.Millisecond))
+	res := mustRun(t, context.Background(), closed(srv.URL, workers, 500*time.Millisecond))
+	// Four full rounds are enough to tell the pools apart: with 2 idle
+	// connections per host they would need 8 + 3*6 = 26 connections. A
+	// loaded machine manages fewer rounds than an idle one, so that is
+	// the only lower bound on the requests.
+	if res.OK < 4*workers {
+		t.Fatalf("only %d requests in the run, want at least %d (4 rounds) to judge connection reuse", res.OK, 4*workers)
+	}
 	// Not exactly 8: a worker whose answer arrives first may start a dial
 	// before the other connections are back; Go then hands it a returned
 	// connection and parks the new one in the pool. At most one such extra
 	// connection per worker stays.
-	if got := conns.Load(); got > 2*workers || res.OK < 10*workers {
-		t.Errorf("%d TCP connections for %d requests from %d workers, want at most %d and at least %d requests",
-			got, res.OK, workers, 2*workers, 10*workers)
+	if got := conns.Load(); got > 2*workers {
+		t.Errorf("%d TCP connections for %d requests from %d workers, want at most %d", got, res.OK, workers, 2*workers)
 	}
 }
 
