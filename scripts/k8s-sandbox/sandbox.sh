@@ -37,7 +37,7 @@ CONTAINERD_VERSION=v2.4.2  # github.com/containerd/containerd/v2: containerd, it
 RUNC_VERSION=v1.5.3        # github.com/opencontainers/runc (cgo + libseccomp: apt libseccomp-dev)
 CNI_PLUGINS_VERSION=v1.10.0 # github.com/containernetworking/plugins: bridge, host-local, loopback, portmap
 CRICTL_VERSION=v1.37.0     # sigs.k8s.io/cri-tools
-COREDNS_VERSION=v1.15.0    # github.com/coredns/coredns, cluster DNS as a host process
+COREDNS_VERSION=v1.15.0    # github.com/coredns/coredns (coredns/: only the plugins the sandbox uses), cluster DNS
 # ----------------------------------------------------------------------------------------------
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -59,7 +59,7 @@ recipe_hash() {
     echo "$KUBE_VERSION $ETCD_VERSION $KWOK_VERSION $METRICS_SERVER_VERSION $(version_ldflags)"
     echo "$CONTAINERD_VERSION $RUNC_VERSION $CNI_PLUGINS_VERSION $CRICTL_VERSION $COREDNS_VERSION"
     go env GOVERSION GOOS GOARCH
-    (cd "$SCRIPT_DIR" && find kube kwok metrics-server -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
+    (cd "$SCRIPT_DIR" && find kube kwok metrics-server coredns -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
       | LC_ALL=C sort | xargs sha256sum)
   } | sha256sum | cut -c1-16
 }
@@ -137,7 +137,9 @@ build_runtime() {
     "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" \
     "github.com/containerd/containerd/v2/cmd/ctr@$CONTAINERD_VERSION"
   CGO_ENABLED=0 "${gi[@]}" -ldflags "-s -w" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
-  CGO_ENABLED=0 "${gi[@]}" -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+  # CoreDNS from the coredns/ recipe: the plugins of real.sh's Corefile only, not the cloud SDKs.
+  (cd "$SCRIPT_DIR/coredns" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w" -o "$out/coredns" .)
   mkdir -p "$out/cni"
   CGO_ENABLED=0 env GOWORK=off GOFLAGS= GOBIN="$out/cni" go install -trimpath -ldflags "-s -w" \
     "github.com/containernetworking/plugins/plugins/main/bridge@$CNI_PLUGINS_VERSION" \
@@ -157,7 +159,8 @@ all_built() {
 check_pins() {
   local want
   for want in "kube/go.mod:k8s.io/kubernetes $KUBE_VERSION" "kube/go.mod:go.etcd.io/etcd/server/v3 $ETCD_VERSION"               "kube/go.mod:k8s.io/client-go => k8s.io/client-go v0.${KUBE_VERSION#v1.}"               "kwok/go.mod:sigs.k8s.io/kwok $KWOK_VERSION" \
-               "metrics-server/go.mod:sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION"; do
+               "metrics-server/go.mod:sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION" \
+               "coredns/go.mod:github.com/coredns/coredns $COREDNS_VERSION"; do
     grep -qF "${want#*:}" "$SCRIPT_DIR/${want%%:*}" ||
       die "${want%%:*} does not pin '${want#*:}' (the versions at the top of sandbox.sh)"
   done
