@@ -71,8 +71,9 @@ go-test: ## go test -race every module (GOWORK=off)
 	done
 
 .PHONY: check
-check: ## repository checks: workspace, isolation, manifests, Dockerfiles, shellcheck/actionlint, posts, links
+check: ## repository checks: workspace, isolation, manifests, Dockerfiles, shellcheck/actionlint, posts, links, output blocks
 	go run ./scripts/repocheck all
+	go run ./scripts/repocheck outputs
 
 .PHONY: diff-test
 diff-test: ## test scripts/diff-versions.sh on sample versions
@@ -118,6 +119,10 @@ fuzz: ## fuzz the request parsers of a version for a while (V=v0.1, FUZZTIME=30s
 .PHONY: includes
 includes: ## refresh code blocks in posts that include repository files
 	go run ./scripts/repocheck includes --fix
+
+.PHONY: outputs
+outputs: ## rerun the scripts behind output=run blocks in posts and READMEs and rewrite the blocks
+	go run ./scripts/repocheck outputs --fix
 
 .PHONY: clean
 clean: ## remove build outputs

@@ -59,10 +59,13 @@ func offline() {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, `usage: repocheck [-root DIR] [-shellcheck PATH] [-crds DIR[,DIR]] <check>...
        repocheck [-root DIR] includes [--fix]
+       repocheck [-root DIR] outputs [--fix]
 
 checks: %s, all
 includes        check include-marked code blocks in every Markdown file
 includes --fix  rewrite include-marked code blocks from their source files
+outputs         check output= blocks: rerun output=run scripts, check kind/sandbox markers
+outputs --fix   rewrite output=run blocks from their scripts (make outputs)
 `, strings.Join(checkOrder, ", "))
 }
 
@@ -100,6 +103,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if rest[0] == "includes" {
 		return runIncludes(o, rest[1:], stdout, stderr)
+	}
+	if rest[0] == "outputs" {
+		return runOutputs(ctx, o, rest[1:], stdout, stderr)
 	}
 	var names []string
 	for _, a := range rest {
@@ -178,4 +184,32 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+func runOutputs(ctx context.Context, o Options, args []string, stdout, stderr io.Writer) int {
+	fix := false
+	for _, a := range args {
+		switch a {
+		case "--fix", "-fix":
+			fix = true
+		default:
+			fmt.Fprintf(stderr, "repocheck: outputs: unknown argument %q\n", a)
+			return 2
+		}
+	}
+	changed, ps, err := checkOutputs(ctx, o.Root, fix)
+	if err != nil {
+		ps = append(ps, Problem{Check: "outputs", Msg: err.Error()})
+	}
+	for _, c := range changed {
+		fmt.Fprintf(stdout, "updated %s\n", c)
+	}
+	for _, p := range ps {
+		fmt.Fprintln(stdout, p.String())
+	}
+	fmt.Fprintf(stdout, "repocheck: outputs, %d problems\n", len(ps))
+	if len(ps) > 0 {
+		return 1
+	}
+	return 0
 }
