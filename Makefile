@@ -23,7 +23,7 @@ help: ## list the targets
 .PHONY: run
 run: ## run the newest finished version locally on embedded defaults (no Docker, no Redis)
 	@echo "==> building $(RUN_VERSION)/cmd/api"
-	@mkdir -p .bin && cd $(RUN_VERSION) && BI="$$(go list -m)/internal/buildinfo" && go build -o ../.bin/api-$(RUN_VERSION) \
+	@mkdir -p .bin && cd $(RUN_VERSION) && BI="$$(GOWORK=off go list -m)/internal/buildinfo" && go build -o ../.bin/api-$(RUN_VERSION) \
 	  -ldflags "-X $$BI.version=$(RUN_VERSION) -X $$BI.commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) -X $$BI.buildTime=$$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	  ./cmd/api
 	@echo "==> $(RUN_VERSION) api on http://127.0.0.1:$(RUN_PORT)   (Ctrl-C stops it)"

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -32,6 +34,14 @@ import (
 //	    Not captured: what the output looks like, with made-up names and
 //	    numbers. The text around it says so.
 const outputRunTimeout = 3 * time.Minute
+
+// OutputsLedger (in scripts/repocheck, committed) lists the output=run
+// blocks that matched their scripts, keyed by a hash of the block, its
+// script and every non-Markdown file of the version folders and scripts/:
+// an unchanged block over unchanged code is not rerun (the scripts take
+// minutes together). The file is rewritten on each run with the keys of
+// the blocks that hold now.
+const OutputsLedger = "scripts/repocheck/outputs-proven.txt"
 
 var outputKinds = map[string]bool{"run": true, "kind": true, "sandbox": true, "sketch": true}
 
@@ -71,6 +81,12 @@ func checkOutputs(ctx context.Context, root string, fix bool) (changed []string,
 	if err != nil {
 		return nil, nil, err
 	}
+	inputs, err := outputInputsHash(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	proven := readLedger(filepath.Join(root, OutputsLedger))
+	holds := map[string]bool{}
 	for _, md := range mds {
 		abs := filepath.Join(root, md)
 		data, err := os.ReadFile(abs)
@@ -92,6 +108,11 @@ func checkOutputs(ctx context.Context, root string, fix bool) (changed []string,
 			case !outputKinds[kind]:
 				r.add(md, b.fence.Open+1, "output=%s unknown (want run, kind, sandbox or sketch)", kind)
 			case kind == "run":
+				key := outputKey(inputs, root, b, body)
+				if proven[key] {
+					holds[key] = true
+					continue
+				}
 				got, msg := runOutputBlock(ctx, root, b)
 				if msg != "" {
 					r.add(md, b.fence.Open+1, "%s", msg)
@@ -99,6 +120,7 @@ func checkOutputs(ctx context.Context, root string, fix bool) (changed []string,
 				}
 				newBody, diff := matchOutput(body, got)
 				if diff == "" {
+					holds[key] = true
 					continue
 				}
 				if fix && newBody != nil {
@@ -124,7 +146,73 @@ func checkOutputs(ctx context.Context, root string, fix bool) (changed []string,
 			changed = append(changed, md)
 		}
 	}
+	// A rewritten block gets its key on the next run, from its new text.
+	if err := writeLedger(filepath.Join(root, OutputsLedger), holds); err != nil {
+		return nil, nil, err
+	}
 	return changed, r.problems, nil
+}
+
+// outputInputsHash hashes what output scripts may read: every file under
+// the version folders and scripts/ except Markdown and the ledgers
+// (this one and the sandbox's proven.txt, which change as tests pass).
+func outputInputsHash(root string) (string, error) {
+	h := sha256.New()
+	err := walkFiles(root, root, func(abs, rel string) error {
+		rel = filepath.ToSlash(rel)
+		first := strings.SplitN(rel, "/", 2)[0]
+		if !(versionDirRe.MatchString(first) || first == "scripts") || strings.HasSuffix(rel, ".md") || strings.HasSuffix(rel, "proven.txt") {
+			return nil
+		}
+		data, err := os.ReadFile(abs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", rel, len(data))
+		h.Write(data)
+		return nil
+	})
+	return fmt.Sprintf("%x", h.Sum(nil)), err
+}
+
+func outputKey(inputs, root string, b outputBlock, body []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n", inputs, b.md, b.attrs["run"])
+	h.Write([]byte(strings.Join(body, "\n")))
+	return fmt.Sprintf("%x", h.Sum(nil)[:12])
+}
+
+func readLedger(path string) map[string]bool {
+	m := map[string]bool{}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return m
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			m[l] = true
+		}
+	}
+	return m
+}
+
+func writeLedger(path string, keys map[string]bool) error {
+	var lines []string
+	for k := range keys {
+		lines = append(lines, k)
+	}
+	sort.Strings(lines)
+	body := "# output=run blocks that matched their scripts (repocheck outputs). Generated; commit it.\n" + strings.Join(lines, "\n")
+	if len(lines) > 0 {
+		body += "\n"
+	}
+	if old, err := os.ReadFile(path); err == nil && string(old) == body {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(body), 0o644)
 }
 
 // runOutputBlock runs the block's script and returns its output lines.
@@ -304,16 +392,17 @@ var outputNormalizers = []struct {
 	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "<uuid>"},
 	{regexp.MustCompile(`(127\.0\.0\.1|localhost|\[::\]|0\.0\.0\.0):\d+`), "$1:<port>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|us|ms|s|m|h)(\d+(\.\d+)?(ms|s|m))*\b`), "<dur>"},
+	{regexp.MustCompile(`\b\d+(\.\d+)? (ns|µs|ms)\b`), "<dur>"},
 	{regexp.MustCompile(`\b[0-9a-f]*[a-f][0-9a-f]*\b`), "<hex?>"},
 }
 
 // normalizeOutput blanks what legitimately changes from run to run.
 func normalizeOutput(s string) string {
-	for _, n := range outputNormalizers[:4] {
+	for _, n := range outputNormalizers[:5] {
 		s = n.re.ReplaceAllString(s, n.with)
 	}
 	// Hex ids (commits, container ids): 7 or more hex digits with a letter.
-	s = outputNormalizers[4].re.ReplaceAllStringFunc(s, func(w string) string {
+	s = outputNormalizers[5].re.ReplaceAllStringFunc(s, func(w string) string {
 		if len(w) >= 7 && strings.ContainsAny(w, "0123456789") {
 			return "<hex>"
 		}

@@ -14,6 +14,7 @@ func TestNormalizeOutput(t *testing.T) {
 		{"times", `{"time":"2026-11-25T20:42:43.719Z"}`, `{"time":"2026-12-03T01:02:03.004Z"}`},
 		{"durations", "ok  \tpkg\t10.082s", "ok  \tpkg\t1.5s"},
 		{"compound-durations", "took 1m2.5s", "took 12ms"},
+		{"spaced-durations", "after 0 ms: refused", "after 15 ms: refused"},
 		{"ports", "listening on 127.0.0.1:8081", "listening on 127.0.0.1:39211"},
 		{"uuids", "X-Request-Id: 94934df5-0eaf-42f7-85b2-daa3456252ef", "X-Request-Id: 0b9b0a37-9a0b-4f55-8e4b-cd6c1a0e3c11"},
 		{"commits", "api v0.1 (commit ea70bce, built x)", "api v0.1 (commit 0123abc, built x)"},
@@ -203,5 +204,46 @@ func TestOutputsCommand(t *testing.T) {
 	out.Reset()
 	if code := run(context.Background(), []string{"-root", root, "outputs", "--fix"}, &out, &out); code != 0 || !strings.Contains(out.String(), "updated v0.1/README.md") {
 		t.Errorf("outputs --fix: exit %d, want 0 and the file named\n%s", code, out.String())
+	}
+}
+
+// TestOutputsLedger: a block that matched is not rerun while nothing it may
+// read changes; a change under a version folder reruns it.
+func TestOutputsLedger(t *testing.T) {
+	root := outputsFixture(t, "```text output=run run=blog/outputs/count.sh\nran\n```\n")
+	script := "echo x >> \"$COUNT_FILE\"\necho ran\n"
+	if err := os.WriteFile(filepath.Join(root, "v0.1/blog/outputs/count.sh"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	count := filepath.Join(t.TempDir(), "count")
+	t.Setenv("COUNT_FILE", count)
+	runs := func() int {
+		data, _ := os.ReadFile(count)
+		return strings.Count(string(data), "x")
+	}
+	check := func() {
+		t.Helper()
+		if _, ps, err := checkOutputs(context.Background(), root, false); err != nil || len(ps) > 0 {
+			t.Fatalf("checkOutputs: %v %v", ps, err)
+		}
+	}
+	check()
+	check()
+	if got := runs(); got != 1 {
+		t.Errorf("script ran %d times over two checks, want 1 (the second is in the ledger)", got)
+	}
+	if err := os.WriteFile(filepath.Join(root, "v0.1/main.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	if got := runs(); got != 2 {
+		t.Errorf("script ran %d times after a code change, want 2", got)
+	}
+	if err := os.WriteFile(filepath.Join(root, "v0.1/blog/01-post.md"), []byte("# changed post\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	if got := runs(); got != 2 {
+		t.Errorf("script ran %d times after a Markdown-only change, want still 2", got)
 	}
 }
