@@ -140,15 +140,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func runIncludes(o Options, args []string, stdout, stderr io.Writer) int {
-	fix := false
-	for _, a := range args {
-		switch a {
-		case "--fix", "-fix":
-			fix = true
-		default:
-			fmt.Fprintf(stderr, "repocheck: includes: unknown argument %q\n", a)
-			return 2
-		}
+	fix, ok := fixFlag("includes", args, stderr)
+	if !ok {
+		return 2
 	}
 	var ps []Problem
 	var err error
@@ -187,15 +181,9 @@ func dedupe(in []string) []string {
 }
 
 func runOutputs(ctx context.Context, o Options, args []string, stdout, stderr io.Writer) int {
-	fix := false
-	for _, a := range args {
-		switch a {
-		case "--fix", "-fix":
-			fix = true
-		default:
-			fmt.Fprintf(stderr, "repocheck: outputs: unknown argument %q\n", a)
-			return 2
-		}
+	fix, ok := fixFlag("outputs", args, stderr)
+	if !ok {
+		return 2
 	}
 	changed, ps, err := checkOutputs(ctx, o.Root, fix)
 	if err != nil {
@@ -212,4 +200,18 @@ func runOutputs(ctx context.Context, o Options, args []string, stdout, stderr io
 		return 1
 	}
 	return 0
+}
+
+// fixFlag parses the only argument includes and outputs take, --fix.
+func fixFlag(cmd string, args []string, stderr io.Writer) (fix, ok bool) {
+	for _, a := range args {
+		switch a {
+		case "--fix", "-fix":
+			fix = true
+		default:
+			fmt.Fprintf(stderr, "repocheck: %s: unknown argument %q\n", cmd, a)
+			return false, false
+		}
+	}
+	return fix, true
 }
