@@ -158,10 +158,15 @@ func runIncludes(o Options, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		ps = append(ps, Problem{Check: "includes", Msg: err.Error()})
 	}
+	return printProblems(stdout, "1 checks", ps)
+}
+
+// printProblems prints each problem and the summary line; exit 1 when any.
+func printProblems(stdout io.Writer, what string, ps []Problem) int {
 	for _, p := range ps {
 		fmt.Fprintln(stdout, p.String())
 	}
-	fmt.Fprintf(stdout, "repocheck: 1 checks, %d problems\n", len(ps))
+	fmt.Fprintf(stdout, "repocheck: %s, %d problems\n", what, len(ps))
 	if len(ps) > 0 {
 		return 1
 	}
@@ -192,14 +197,7 @@ func runOutputs(ctx context.Context, o Options, args []string, stdout, stderr io
 	for _, c := range changed {
 		fmt.Fprintf(stdout, "updated %s\n", c)
 	}
-	for _, p := range ps {
-		fmt.Fprintln(stdout, p.String())
-	}
-	fmt.Fprintf(stdout, "repocheck: outputs, %d problems\n", len(ps))
-	if len(ps) > 0 {
-		return 1
-	}
-	return 0
+	return printProblems(stdout, "outputs", ps)
 }
 
 // fixFlag parses the only argument includes and outputs take, --fix.

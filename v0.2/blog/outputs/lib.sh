@@ -234,3 +234,24 @@ cleanup_demo() {
   )
   export JOURNEY_REDIS_ADDR=127.0.0.1:$redis_port JOURNEY_REDIS_PASSWORD=demo-password
 }
+
+# fake_node_log prints the container log of the README's fake node (CRI format, one partial
+# line, one stderr line, one line that is not CRI).
+fake_node_log() {
+  cat <<'LOG'
+2026-11-25T21:40:00.000000001Z stdout F {"level":"info","msg":"server ready"}
+2026-11-25T21:40:01.000000001Z stdout P a long line, first chunk, 
+2026-11-25T21:40:01.000000002Z stdout F second chunk
+2026-11-25T21:40:02.000000001Z stderr F something on stderr
+not a CRI line
+LOG
+}
+
+# start_fake_node_collector PORT: the built log-collector over $tmp/journey-logs, metrics on
+# 127.0.0.1:PORT, output in $tmp/out; returns once it has read the fake node's log.
+start_fake_node_collector() {
+  "$tmp/log-collector" --log-dir "$tmp/journey-logs/containers" --positions "$tmp/journey-logs/positions.json" \
+    --metrics-addr "127.0.0.1:$1" >"$tmp/out" 2>&1 &
+  pids+=($!)
+  wait_for "$tmp/out" 'skipped lines not in CRI log format'
+}

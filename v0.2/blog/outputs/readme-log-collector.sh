@@ -10,17 +10,8 @@ run "mkdir -p $tmp/journey-logs/containers"
 run "F=$tmp/journey-logs/containers/api-6b8f9c7d5d-7xk2p_journey_api-\$(printf '0123456789abcdef%.0s' 1 2 3 4).log"
 F=$tmp/journey-logs/containers/api-6b8f9c7d5d-7xk2p_journey_api-$(printf '0123456789abcdef%.0s' 1 2 3 4).log
 as_shown "\$ cat > \"\$F\" <<'EOF'"
-tee "$F" <<'LOG'
-2026-11-25T21:40:00.000000001Z stdout F {"level":"info","msg":"server ready"}
-2026-11-25T21:40:01.000000001Z stdout P a long line, first chunk, 
-2026-11-25T21:40:01.000000002Z stdout F second chunk
-2026-11-25T21:40:02.000000001Z stderr F something on stderr
-not a CRI line
-LOG
+fake_node_log | tee "$F"
 echo EOF
 as_shown "\$ go run ./cmd/log-collector --log-dir $tmp/journey-logs/containers --positions $tmp/journey-logs/positions.json --metrics-addr 127.0.0.1:$port"
-"$tmp/log-collector" --log-dir "$tmp/journey-logs/containers" --positions "$tmp/journey-logs/positions.json" \
-  --metrics-addr "127.0.0.1:$port" >"$tmp/out" 2>&1 &
-pids+=($!)
-wait_for "$tmp/out" 'skipped lines not in CRI log format'
+start_fake_node_collector "$port"
 as_shown "$(cat "$tmp/out")"

@@ -86,11 +86,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	reg := metrics.NewRegistry(build)
 
 	col, err := logcollector.New(logcollector.Options{
-		LogDir:         *logDir,
-		PositionsFile:  *positions,
-		PollInterval:   *poll,
-		FlushInterval:  *flush,
-		MaxRecordBytes: *maxRecord,
+		LogDir:            *logDir,
+		PositionsFile:     *positions,
+		PollInterval:      *poll,
+		FlushInterval:     *flush,
+		MaxRecordBytes:    *maxRecord,
+		ExcludeNamespaces: *exclude,
+		Out:               stdout,
+		Logger:            log,
+		Metrics:           logcollector.NewMetrics(reg),
 		// ANCHOR: self
 		// Downward API (k8s/log-collector/daemonset.yaml). The collector's
 		// own stdout lands in a file it would otherwise tail: skip its pod.
@@ -98,10 +102,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		SelfNamespace: getenv("POD_NAMESPACE"),
 		SelfPod:       getenv("POD_NAME"),
 		// ANCHOR_END: self
-		ExcludeNamespaces: *exclude,
-		Out:               stdout,
-		Logger:            log,
-		Metrics:           logcollector.NewMetrics(reg),
 	})
 	if err != nil {
 		return err

@@ -86,20 +86,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	reg := metrics.NewRegistry(build)
 
 	col, err := logcollector.New(logcollector.Options{
-		LogDir:         *logDir,
-		PositionsFile:  *positions,
-		PollInterval:   *poll,
-		FlushInterval:  *flush,
-		MaxRecordBytes: *maxRecord,
-		// Downward API (k8s/log-collector/daemonset.yaml). The collector's
-		// own stdout lands in a file it would otherwise tail: skip its pod.
-		Node:              getenv("NODE_NAME"),
-		SelfNamespace:     getenv("POD_NAMESPACE"),
-		SelfPod:           getenv("POD_NAME"),
+		LogDir:            *logDir,
+		PositionsFile:     *positions,
+		PollInterval:      *poll,
+		FlushInterval:     *flush,
+		MaxRecordBytes:    *maxRecord,
 		ExcludeNamespaces: *exclude,
 		Out:               stdout,
 		Logger:            log,
 		Metrics:           logcollector.NewMetrics(reg),
+		// Downward API (k8s/log-collector/daemonset.yaml). The collector's
+		// own stdout lands in a file it would otherwise tail: skip its pod.
+		Node:          getenv("NODE_NAME"),
+		SelfNamespace: getenv("POD_NAMESPACE"),
+		SelfPod:       getenv("POD_NAME"),
 	})
 	if err != nil {
 		return err
